@@ -1,1 +1,5 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Inbox;
+
+var app = InboxApp.Build(args);
+await InboxApp.InitializeAsync(app);
+await app.RunAsync();

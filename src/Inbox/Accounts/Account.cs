@@ -1,0 +1,111 @@
+using System.Security.Claims;
+using Inbox.Storage;
+
+namespace Inbox.Accounts;
+
+public static class Roles
+{
+    public const string Counselor = "counselor";
+    public const string Manager = "manager";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Counselor, Manager, Admin];
+}
+
+public sealed record Account
+{
+    public Guid Id { get; init; }
+    public required string CenterId { get; init; }
+    public required string Username { get; init; }
+    public required string DisplayName { get; init; }
+    public required string Role { get; init; }
+    public required string PasswordHash { get; init; }
+    public int FailedLogins { get; init; }
+    public DateTimeOffset? LockedUntil { get; init; }
+    public DateTimeOffset? DisabledAt { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>The signed-in account behind a request, read from its token.</summary>
+public sealed record Caller(Guid AccountId, string Username, string Role, string CenterId)
+{
+    public const string CenterClaim = "center";
+
+    public static Caller From(ClaimsPrincipal user) => new(
+        Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The request is not signed in.")),
+        user.FindFirstValue(ClaimTypes.Name) ?? "",
+        user.FindFirstValue(ClaimTypes.Role) ?? "",
+        user.FindFirstValue(CenterClaim) ?? "");
+}
+
+public sealed class AccountStore(Database database)
+{
+    private const string Columns = "id, center_id, username, display_name, role, password_hash, failed_logins, locked_until, disabled_at, created_at";
+
+    public async Task<Account?> FindByUsernameAsync(string username, CancellationToken ct)
+    {
+        await using var s = await database.ReadAsync(ct);
+        return await s.SingleOrDefaultAsync<Account>($"SELECT {Columns} FROM accounts WHERE username = @username", new { username = Normalize(username) }, ct);
+    }
+
+    public async Task<Account?> FindAsync(Guid id, CancellationToken ct)
+    {
+        await using var s = await database.ReadAsync(ct);
+        return await s.SingleOrDefaultAsync<Account>($"SELECT {Columns} FROM accounts WHERE id = @id", new { id }, ct);
+    }
+
+    public async Task<IReadOnlyList<Account>> ListAsync(string centerId, CancellationToken ct)
+    {
+        await using var s = await database.ReadAsync(ct);
+        return await s.QueryAsync<Account>($"SELECT {Columns} FROM accounts WHERE center_id = @centerId ORDER BY username", new { centerId }, ct);
+    }
+
+    /// <summary>False when the username is taken.</summary>
+    public async Task<bool> InsertAsync(Account a, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        var inserted = await s.ExecuteAsync(
+            s.Dialect.InsertIgnoringDuplicates("accounts", Columns,
+                "@Id, @CenterId, @Username, @DisplayName, @Role, @PasswordHash, @FailedLogins, @LockedUntil, @DisabledAt, @CreatedAt"),
+            a with { Username = Normalize(a.Username) }, ct);
+        await s.CommitAsync(ct);
+        return inserted == 1;
+    }
+
+    /// <summary>Counts a failed sign-in; the one that reaches <paramref name="maxFailures"/> locks the account until <paramref name="lockUntil"/>.
+    /// True when the account is locked now.</summary>
+    public async Task<bool> RecordFailedLoginAsync(Guid id, int maxFailures, DateTimeOffset now, DateTimeOffset lockUntil, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        await s.ExecuteAsync(
+            """
+            UPDATE accounts
+            SET locked_until = CASE WHEN failed_logins + 1 >= @maxFailures THEN @lockUntil ELSE locked_until END,
+                failed_logins = CASE WHEN failed_logins + 1 >= @maxFailures THEN 0 ELSE failed_logins + 1 END
+            WHERE id = @id
+            """,
+            new { id, maxFailures, lockUntil }, ct);
+        var lockedUntil = await s.ScalarAsync<DateTimeOffset?>("SELECT locked_until FROM accounts WHERE id = @id", new { id }, ct);
+        await s.CommitAsync(ct);
+        return lockedUntil > now;
+    }
+
+    public async Task RecordSuccessfulLoginAsync(Guid id, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        await s.ExecuteAsync("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = @id AND (failed_logins <> 0 OR locked_until IS NOT NULL)", new { id }, ct);
+        await s.CommitAsync(ct);
+    }
+
+    public async Task<bool> SetDisabledAsync(Guid id, string centerId, DateTimeOffset? disabledAt, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        var changed = await s.ExecuteAsync(
+            "UPDATE accounts SET disabled_at = @disabledAt, failed_logins = 0, locked_until = NULL WHERE id = @id AND center_id = @centerId",
+            new { id, centerId, disabledAt }, ct);
+        await s.CommitAsync(ct);
+        return changed == 1;
+    }
+
+    public static string Normalize(string username) => username.Trim().ToLowerInvariant();
+}

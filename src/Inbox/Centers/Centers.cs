@@ -1,0 +1,73 @@
+using Inbox.Contacts;
+
+namespace Inbox.Centers;
+
+/// <summary>One counseling center as configured under <c>Centers</c> (an array).</summary>
+public sealed class CenterOptions
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public List<string> SmsNumbers { get; set; } = [];
+    public List<string> KakaoSenderKeys { get; set; } = [];
+    public List<string> PhoneNumbers { get; set; } = [];
+}
+
+public sealed record Center(string Id, string Name, IReadOnlyList<string> SmsNumbers, IReadOnlyList<string> KakaoSenderKeys, IReadOnlyList<string> PhoneNumbers);
+
+/// <summary>Routes inbound traffic to a center by the address it was sent to. Built once from configuration and checked at start-up.</summary>
+public sealed class CenterDirectory
+{
+    private readonly Dictionary<string, Center> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Channel, string Address), Center> _byAddress = [];
+
+    public CenterDirectory(IEnumerable<CenterOptions> options)
+    {
+        var index = 0;
+        foreach (var o in options)
+        {
+            var where = $"Centers:{index}";
+            if (string.IsNullOrWhiteSpace(o.Id))
+                throw new InvalidOperationException($"{where}:Id is empty: every center needs an id.");
+            if (!_byId.TryAdd(o.Id, null!))
+                throw new InvalidOperationException($"{where}:Id '{o.Id}' is used by two centers.");
+            var center = new Center(
+                o.Id,
+                string.IsNullOrWhiteSpace(o.Name) ? o.Id : o.Name,
+                [.. o.SmsNumbers.Select((n, i) => Number(n, $"{where}:SmsNumbers:{i}"))],
+                [.. o.KakaoSenderKeys.Select(k => k.Trim())],
+                [.. o.PhoneNumbers.Select((n, i) => Number(n, $"{where}:PhoneNumbers:{i}"))]);
+            _byId[o.Id] = center;
+            Claim(center, "sms", center.SmsNumbers, where);
+            Claim(center, "kakao", center.KakaoSenderKeys, where);
+            Claim(center, "phone", center.PhoneNumbers, where);
+            index++;
+        }
+        if (_byId.Count == 0)
+            throw new InvalidOperationException(
+                "No centers are configured. Set at least one under Centers, e.g. Centers__0__Id=main, Centers__0__Name=..., Centers__0__SmsNumbers__0=1899-6808.");
+    }
+
+    public IEnumerable<Center> All => _byId.Values;
+
+    public Center Default => _byId.Values.First();
+
+    public Center? Find(string id) => _byId.GetValueOrDefault(id);
+
+    /// <summary>The center that owns <paramref name="address"/> (E.164 number or Kakao sender key) on <paramref name="channel"/>.</summary>
+    public Center? FindByAddress(string channel, string address) => _byAddress.GetValueOrDefault((channel, address));
+
+    private void Claim(Center center, string channel, IEnumerable<string> addresses, string where)
+    {
+        foreach (var address in addresses)
+        {
+            if (_byAddress.TryGetValue((channel, address), out var other) && other.Id != center.Id)
+                throw new InvalidOperationException($"{where}: the {channel} address {address} is already configured for center '{other.Id}'.");
+            _byAddress[(channel, address)] = center;
+        }
+    }
+
+    private static string Number(string value, string where) =>
+        KoreanPhoneNumber.TryNormalize(value, out var e164, out var error)
+            ? e164
+            : throw new InvalidOperationException($"{where}: '{value}' is not a phone number ({error}).");
+}

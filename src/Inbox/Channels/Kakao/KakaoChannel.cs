@@ -1,0 +1,152 @@
+using System.Text.Json;
+using Inbox.Centers;
+using Inbox.Conversations;
+using Inbox.Ingest;
+
+namespace Inbox.Channels.Kakao;
+
+/// <summary>
+/// KakaoTalk counsel talk (상담톡) through a dealer: chat messages, session starts (reference) and session expiries,
+/// all signed with Inbox HMAC using Channels:Kakao:Secret. A resident is known by their user key; the center by its sender key.
+/// </summary>
+public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, IConfiguration configuration, TimeProvider clock) : IWebhookChannel
+{
+    public const int MaxTextLength = 1000;
+    private static readonly string[] MessageTypes = ["text", "photo", "video", "audio", "file"];
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public void MapWebhooks(IEndpointRouteBuilder webhooks)
+    {
+        webhooks.MapPost("/kakao/message", ReceiveMessageAsync).WithName("KakaoMessageWebhook").Accepts<KakaoMessage>("application/json");
+        webhooks.MapPost("/kakao/reference", ReceiveReferenceAsync).WithName("KakaoReferenceWebhook").Accepts<KakaoReference>("application/json");
+        webhooks.MapPost("/kakao/expired_session", ReceiveExpiredSessionAsync).WithName("KakaoExpiredSessionWebhook").Accepts<KakaoExpiredSession>("application/json");
+    }
+
+    private async Task<IResult> ReceiveMessageAsync(HttpContext http, CancellationToken ct)
+    {
+        var m = await ReadAsync<KakaoMessage>(http, ct);
+        var (center, senderKey, userKey) = Route(m.SenderKey, m.UserKey);
+        var serial = Webhooks.Required(m.SerialNumber, "serial_number");
+        var type = Webhooks.Required(m.Type, "type");
+        if (!MessageTypes.Contains(type))
+            throw WebhookRejectedException.Invalid("type", $"'type' must be one of {string.Join(", ", MessageTypes)}.");
+
+        var attachments = new List<InboundAttachment>();
+        if (type == "text")
+        {
+            Webhooks.Required(m.Content, "content");
+            // Text over 1,000 characters arrives cut short, with the whole text as a file: keep the reference to it.
+            if (!string.IsNullOrWhiteSpace(m.Attachment))
+                attachments.Add(new InboundAttachment(InboundAttachment.FullTextPurpose, m.Attachment.Trim(), "text/plain", null, null));
+        }
+        else
+        {
+            foreach (var (item, i) in (m.Contents ?? []).Select((c, i) => (c, i)))
+                attachments.Add(new InboundAttachment(InboundAttachment.MediaPurpose, Webhooks.Required(item.Url, $"contents[{i}].url"), item.Type ?? type, item.Name, item.Size));
+            if (attachments.Count == 0 && !string.IsNullOrWhiteSpace(m.Attachment))
+                attachments.Add(new InboundAttachment(InboundAttachment.MediaPurpose, m.Attachment.Trim(), type, null, null));
+            if (attachments.Count == 0)
+                throw WebhookRejectedException.Invalid("contents", $"A {type} message needs 'contents' (or 'attachment') with the file's URL.");
+        }
+
+        var metadata = new Dictionary<string, object?> { ["serialNumber"] = serial, ["type"] = type };
+        if (!string.IsNullOrWhiteSpace(m.Extra))
+            metadata["extra"] = m.Extra;
+        var result = await ingest.IngestAsync(new InboundMessage
+        {
+            CenterId = center.Id,
+            Channel = Channel.Kakao,
+            CenterAddress = senderKey,
+            ResidentAddress = userKey,
+            // Serial numbers are unique per sender key; a center may have several keys.
+            ProviderMessageId = $"{senderKey}/{serial}",
+            Kind = type == "text" ? MessageKind.Text : MessageKind.Media,
+            Body = string.IsNullOrEmpty(m.Content) ? null : m.Content,
+            ProviderAt = Time(m.Time),
+            Attachments = attachments,
+            Metadata = metadata,
+        }, ct);
+        return Webhooks.Accepted(result);
+    }
+
+    private async Task<IResult> ReceiveReferenceAsync(HttpContext http, CancellationToken ct)
+    {
+        var r = await ReadAsync<KakaoReference>(http, ct);
+        var (center, senderKey, userKey) = Route(r.SenderKey, r.UserKey);
+        var sessionId = Webhooks.Required(r.SessionId, "session_id");
+        // A resident opening the counsel chat is asking for a counselor: it starts (or joins) their conversation.
+        var result = await ingest.IngestAsync(new InboundMessage
+        {
+            CenterId = center.Id,
+            Channel = Channel.Kakao,
+            CenterAddress = senderKey,
+            ResidentAddress = userKey,
+            ProviderMessageId = $"{senderKey}/session/{sessionId}/start",
+            Kind = MessageKind.System,
+            Body = "카카오톡 상담 세션 시작",
+            ProviderAt = Time(r.Time),
+            Metadata = new Dictionary<string, object?>
+            {
+                ["event"] = "session_started",
+                ["sessionId"] = sessionId,
+                ["appUserId"] = r.AppUserId,
+                ["reference"] = r.Reference,
+            },
+        }, ct);
+        return Webhooks.Accepted(result);
+    }
+
+    private async Task<IResult> ReceiveExpiredSessionAsync(HttpContext http, CancellationToken ct)
+    {
+        var e = await ReadAsync<KakaoExpiredSession>(http, ct);
+        var (center, senderKey, userKey) = Route(e.SenderKey, e.UserKey);
+        var sessionId = Webhooks.Required(e.SessionId, "session_id");
+        var result = await ingest.IngestAsync(new InboundMessage
+        {
+            CenterId = center.Id,
+            Channel = Channel.Kakao,
+            CenterAddress = senderKey,
+            ResidentAddress = userKey,
+            ProviderMessageId = $"{senderKey}/session/{sessionId}/expired",
+            Kind = MessageKind.System,
+            Body = "카카오톡 상담 세션 만료",
+            ProviderAt = Time(e.Time),
+            Metadata = new Dictionary<string, object?> { ["event"] = "session_expired", ["sessionId"] = sessionId },
+            OnlyIfOpen = true,
+        }, ct);
+        return Webhooks.Accepted(result);
+    }
+
+    private async Task<T> ReadAsync<T>(HttpContext http, CancellationToken ct)
+    {
+        var body = await Webhooks.ReadBodyAsync(http.Request, "application/json", ct);
+        Webhooks.VerifyInboxHmac(http.Request, body, configuration["Channels:Kakao:Secret"], "Channels:Kakao:Secret", clock.GetUtcNow());
+        return Webhooks.ParseJson<T>(body, Json);
+    }
+
+    private (Center Center, string SenderKey, string UserKey) Route(string? senderKey, string? userKey)
+    {
+        var key = Webhooks.Required(senderKey, "sender_key");
+        var user = Webhooks.Required(userKey, "user_key");
+        return (Routing.Center(centers, Channel.Kakao, key, "sender_key"), key, user);
+    }
+
+    private static DateTimeOffset? Time(long? unixMilliseconds)
+    {
+        if (unixMilliseconds is not { } ms)
+            return null;
+        return ms is > 0 and < 253402300800000
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : throw WebhookRejectedException.Invalid("time", "'time' must be Unix milliseconds.");
+    }
+}
+
+public sealed record KakaoMessage(
+    string? UserKey, string? SenderKey, string? SerialNumber, long? Time, string? Type, string? Content,
+    IReadOnlyList<KakaoContent>? Contents, string? Attachment, string? Extra);
+
+public sealed record KakaoContent(string? Type, string? Url, string? Name, long? Size);
+
+public sealed record KakaoReference(string? UserKey, string? SenderKey, string? SessionId, string? AppUserId, long? Time, IReadOnlyDictionary<string, string?>? Reference);
+
+public sealed record KakaoExpiredSession(string? UserKey, string? SenderKey, string? SessionId, long? Time);

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Inbox.Centers;
+using Inbox.Conversations;
+using Inbox.Ingest;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Inbox.Channels.Sms;
+
+/// <summary>
+/// SMS/LMS/MMS from residents, through a Twilio-compatible provider (form posts, X-Twilio-Signature) or a Korean
+/// two-way gateway (JSON, Inbox HMAC). Both become the same inbound message on the sms channel.
+/// </summary>
+public sealed class SmsChannel(IngestService ingest, CenterDirectory centers, IConfiguration configuration, TimeProvider clock) : IWebhookChannel
+{
+    private static readonly JsonSerializerOptions GatewayJson = new(JsonSerializerDefaults.Web);
+
+    public void MapWebhooks(IEndpointRouteBuilder webhooks)
+    {
+        webhooks.MapPost("/sms/twilio", ReceiveTwilioAsync).WithName("SmsTwilioWebhook").Accepts<IFormCollection>("application/x-www-form-urlencoded");
+        webhooks.MapPost("/sms/gateway", ReceiveGatewayAsync).WithName("SmsGatewayWebhook").Accepts<GatewayMessage>("application/json");
+    }
+
+    private async Task<IResult> ReceiveTwilioAsync(HttpContext http, CancellationToken ct)
+    {
+        var body = await Webhooks.ReadBodyAsync(http.Request, "application/x-www-form-urlencoded", ct);
+        var form = new FormReader(Encoding.UTF8.GetString(body)).ReadForm()
+            .ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
+
+        var token = configuration["Channels:Sms:Twilio:AuthToken"];
+        if (string.IsNullOrEmpty(token))
+            throw WebhookRejectedException.Unauthorized("The server has no Channels:Sms:Twilio:AuthToken configured, so it refuses this webhook.");
+        var url = TwilioUrl(http.Request);
+        if (!TwilioSignature.Verify(token, url, form, http.Request.Headers[TwilioSignature.Header]))
+            throw WebhookRejectedException.Unauthorized($"{TwilioSignature.Header} is missing or does not match (signed URL: {url}).");
+
+        var sid = Webhooks.Required(form.GetValueOrDefault("MessageSid"), "MessageSid");
+        var from = Routing.Phone(form.GetValueOrDefault("From"), "From");
+        var to = Routing.Phone(form.GetValueOrDefault("To"), "To");
+        var center = Routing.Center(centers, Channel.Sms, to, "To");
+        var media = new List<InboundAttachment>();
+        var numMedia = form.GetValueOrDefault("NumMedia");
+        if (!string.IsNullOrEmpty(numMedia))
+        {
+            if (!int.TryParse(numMedia, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > 10)
+                throw WebhookRejectedException.Invalid("NumMedia", "'NumMedia' must be a whole number from 0 to 10.");
+            for (var i = 0; i < count; i++)
+            {
+                var mediaUrl = Webhooks.Required(form.GetValueOrDefault($"MediaUrl{i}"), $"MediaUrl{i}");
+                media.Add(new InboundAttachment(InboundAttachment.MediaPurpose, mediaUrl, form.GetValueOrDefault($"MediaContentType{i}"), null, null));
+            }
+        }
+        var text = form.GetValueOrDefault("Body");
+        if (string.IsNullOrEmpty(text) && media.Count == 0)
+            throw WebhookRejectedException.Invalid("Body", "'Body' is required when the message carries no media.");
+
+        await ingest.IngestAsync(new InboundMessage
+        {
+            CenterId = center.Id,
+            Channel = Channel.Sms,
+            CenterAddress = to,
+            ResidentAddress = from,
+            ResidentPhone = from,
+            ProviderMessageId = sid,
+            Kind = media.Count > 0 ? MessageKind.Media : MessageKind.Text,
+            Body = string.IsNullOrEmpty(text) ? null : text,
+            Attachments = media,
+            Metadata = new Dictionary<string, object?> { ["provider"] = "twilio" },
+        }, ct);
+        // Twilio wants TwiML back; an empty <Response/> sends nothing to the resident.
+        return Results.Text("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>", "text/xml", Encoding.UTF8);
+    }
+
+    private async Task<IResult> ReceiveGatewayAsync(HttpContext http, CancellationToken ct)
+    {
+        var body = await Webhooks.ReadBodyAsync(http.Request, "application/json", ct);
+        Webhooks.VerifyInboxHmac(http.Request, body, configuration["Channels:Sms:Gateway:Secret"], "Channels:Sms:Gateway:Secret", clock.GetUtcNow());
+        var m = Webhooks.ParseJson<GatewayMessage>(body, GatewayJson);
+
+        var id = Webhooks.Required(m.MessageId, "messageId");
+        var from = Routing.Phone(m.From, "from");
+        var to = Routing.Phone(m.To, "to");
+        var center = Routing.Center(centers, Channel.Sms, to, "to");
+        var media = (m.Media ?? []).Select((a, i) => new InboundAttachment(
+            InboundAttachment.MediaPurpose, Webhooks.Required(a.Url, $"media[{i}].url"), a.ContentType, null, null)).ToList();
+        if (string.IsNullOrEmpty(m.Text) && media.Count == 0)
+            throw WebhookRejectedException.Invalid("text", "'text' is required when the message carries no media.");
+
+        var result = await ingest.IngestAsync(new InboundMessage
+        {
+            CenterId = center.Id,
+            Channel = Channel.Sms,
+            CenterAddress = to,
+            ResidentAddress = from,
+            ResidentPhone = from,
+            ProviderMessageId = id,
+            Kind = media.Count > 0 ? MessageKind.Media : MessageKind.Text,
+            Body = string.IsNullOrEmpty(m.Text) ? null : m.Text,
+            Subject = string.IsNullOrWhiteSpace(m.Subject) ? null : m.Subject,
+            ProviderAt = m.ReceivedAt,
+            Attachments = media,
+            Metadata = new Dictionary<string, object?> { ["provider"] = "gateway" },
+        }, ct);
+        return Webhooks.Accepted(result);
+    }
+
+    /// <summary>The URL Twilio signed: the public one when the server sits behind a proxy, else the URL as called.</summary>
+    private string TwilioUrl(HttpRequest request)
+    {
+        var publicBase = configuration["Channels:Sms:Twilio:PublicBaseUrl"];
+        var pathAndQuery = request.PathBase + request.Path + request.QueryString;
+        return string.IsNullOrEmpty(publicBase)
+            ? $"{request.Scheme}://{request.Host}{pathAndQuery}"
+            : publicBase.TrimEnd('/') + pathAndQuery;
+    }
+}
+
+/// <summary>The Korean gateway's MO (mobile-originated) message.</summary>
+public sealed record GatewayMessage(
+    string? MessageId, string? From, string? To, string? Text, DateTimeOffset? ReceivedAt, string? Subject, IReadOnlyList<GatewayMedia>? Media);
+
+public sealed record GatewayMedia(string? Url, string? ContentType);

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using Inbox.Storage;
+
+namespace Inbox.Conversations;
+
+public sealed record NewMessage(
+    Guid Id, string CenterId, Guid ConversationId, Guid ContactId, string Channel, string Direction, string Kind,
+    string? Body, string? Subject, string? CenterAddress, string? ProviderMessageId, Guid? AuthorId,
+    DateTimeOffset? ProviderAt, DateTimeOffset ReceivedAt, string? DeliveryStatus, string? Metadata);
+
+public sealed record NewAttachment(Guid MessageId, int Ordinal, string Purpose, string Url, string? ContentType, string? FileName, long? SizeBytes);
+
+public sealed record NewSegment(Guid MessageId, int Ordinal, string Speaker, int StartMs, int EndMs, string Text, double? Confidence);
+
+public sealed record NewEvent(string CenterId, Guid ConversationId, string Type, object Payload, Guid? ActorId);
+
+public sealed record MessageRef
+{
+    public Guid Id { get; init; }
+    public Guid ConversationId { get; init; }
+}
+
+public sealed record OpenConversation
+{
+    public Guid Id { get; init; }
+    public required string Status { get; init; }
+    public required string Line { get; init; }
+}
+
+/// <summary>The writes of the conversation model. Every method joins the caller's transaction.</summary>
+public sealed class ConversationStore
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
+
+    public Task<MessageRef?> FindByProviderIdAsync(DbSession s, string centerId, string channel, string providerMessageId, CancellationToken ct) =>
+        s.SingleOrDefaultAsync<MessageRef>(
+            "SELECT id, conversation_id FROM messages WHERE center_id = @centerId AND channel = @channel AND provider_message_id = @providerMessageId",
+            new { centerId, channel, providerMessageId }, ct);
+
+    public Task<Guid?> FindContactByIdentityAsync(DbSession s, string centerId, string channel, string address, CancellationToken ct) =>
+        s.SingleOrDefaultAsync<Guid?>(
+            "SELECT contact_id FROM channel_identities WHERE center_id = @centerId AND channel = @channel AND address = @address",
+            new { centerId, channel, address }, ct);
+
+    /// <summary>
+    /// The contact behind a channel identity, created on first contact. Safe under concurrency: the unique keys on
+    /// (center, phone) and (center, channel, address) decide, and every caller ends on the same contact.
+    /// SMS and phone identities of the same number share one contact.
+    /// </summary>
+    public async Task<Guid> ResolveContactAsync(DbSession s, string centerId, string channel, string address, string? phone, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await FindContactByIdentityAsync(s, centerId, channel, address, ct) is { } known)
+            return known;
+
+        var candidate = Guid.CreateVersion7();
+        var contactArgs = new { id = candidate, centerId, phone, now };
+        const string contactColumns = "id, center_id, phone, created_at, last_seen_at";
+        const string contactValues = "@id, @centerId, @phone, @now, @now";
+        Guid contactId;
+        if (phone is not null)
+        {
+            await s.ExecuteAsync(s.Dialect.InsertIgnoringDuplicates("contacts", contactColumns, contactValues), contactArgs, ct);
+            contactId = await s.SingleOrDefaultAsync<Guid>("SELECT id FROM contacts WHERE center_id = @centerId AND phone = @phone", new { centerId, phone }, ct);
+        }
+        else
+        {
+            await s.ExecuteAsync($"INSERT INTO contacts ({contactColumns}) VALUES ({contactValues})", contactArgs, ct);
+            contactId = candidate;
+        }
+
+        await s.ExecuteAsync(
+            s.Dialect.InsertIgnoringDuplicates("channel_identities", "id, center_id, contact_id, channel, address, created_at", "@id, @centerId, @contactId, @channel, @address, @now"),
+            new { id = Guid.CreateVersion7(), centerId, contactId, channel, address, now }, ct);
+        var winner = await FindContactByIdentityAsync(s, centerId, channel, address, ct)
+            ?? throw new InvalidOperationException("The channel identity vanished inside its own transaction.");
+        if (winner != contactId && contactId == candidate)
+            await s.ExecuteAsync("DELETE FROM contacts WHERE id = @candidate", new { candidate }, ct); // lost the race: drop our orphan
+        return winner;
+    }
+
+    /// <summary>Marks the contact as seen. Also takes the contact's row lock, so one resident's messages are threaded one at a time.</summary>
+    public Task LockContactAsync(DbSession s, Guid contactId, DateTimeOffset now, CancellationToken ct) =>
+        s.ExecuteAsync("UPDATE contacts SET last_seen_at = @now WHERE id = @contactId", new { contactId, now }, ct);
+
+    public Task<OpenConversation?> FindOpenConversationAsync(DbSession s, Guid contactId, CancellationToken ct) =>
+        s.SingleOrDefaultAsync<OpenConversation>(
+            "SELECT id, status, line FROM conversations WHERE contact_id = @contactId AND status <> 'resolved'",
+            new { contactId }, ct);
+
+    public async Task<Guid> InsertConversationAsync(DbSession s, string centerId, Guid contactId, string channel, string line, DateTimeOffset now, CancellationToken ct)
+    {
+        var id = Guid.CreateVersion7();
+        await s.ExecuteAsync(
+            """
+            INSERT INTO conversations (id, center_id, contact_id, status, line, origin_channel, last_inbound_channel, priority, created_at, last_activity_at)
+            VALUES (@id, @centerId, @contactId, 'open', @line, @channel, @channel, 'normal', @now, @now)
+            """,
+            new { id, centerId, contactId, line, channel, now }, ct);
+        return id;
+    }
+
+    /// <summary>Stores the message unless its provider id is already stored; false when it was a duplicate.</summary>
+    public async Task<bool> InsertMessageAsync(DbSession s, NewMessage m, CancellationToken ct)
+    {
+        var sql = s.Dialect.InsertIgnoringDuplicates(
+            "messages",
+            "id, center_id, conversation_id, contact_id, channel, direction, kind, body, subject, center_address, provider_message_id, author_id, provider_at, received_at, delivery_status, metadata",
+            "@Id, @CenterId, @ConversationId, @ContactId, @Channel, @Direction, @Kind, @Body, @Subject, @CenterAddress, @ProviderMessageId, @AuthorId, @ProviderAt, @ReceivedAt, @DeliveryStatus, @Metadata");
+        return await s.ExecuteAsync(sql, m, ct) == 1;
+    }
+
+    public async Task InsertAttachmentsAsync(DbSession s, IReadOnlyList<NewAttachment> attachments, CancellationToken ct)
+    {
+        if (attachments.Count == 0)
+            return;
+        await s.ExecuteAsync(
+            "INSERT INTO attachments (message_id, ordinal, purpose, url, content_type, file_name, size_bytes) VALUES (@MessageId, @Ordinal, @Purpose, @Url, @ContentType, @FileName, @SizeBytes)",
+            attachments, ct);
+    }
+
+    public async Task InsertSegmentsAsync(DbSession s, IReadOnlyList<NewSegment> segments, CancellationToken ct)
+    {
+        if (segments.Count == 0)
+            return;
+        await s.ExecuteAsync(
+            "INSERT INTO transcript_segments (message_id, ordinal, speaker, start_ms, end_ms, text, confidence) VALUES (@MessageId, @Ordinal, @Speaker, @StartMs, @EndMs, @Text, @Confidence)",
+            segments, ct);
+    }
+
+    /// <summary>A resident wrote: the conversation is active again, waits on the center, and replies go back on this channel.</summary>
+    public Task RecordInboundAsync(DbSession s, Guid conversationId, string channel, DateTimeOffset now, CancellationToken ct) =>
+        s.ExecuteAsync(
+            """
+            UPDATE conversations
+            SET last_activity_at = @now, last_inbound_channel = @channel, status = 'open', waiting_since = COALESCE(waiting_since, @now)
+            WHERE id = @conversationId
+            """,
+            new { conversationId, channel, now }, ct);
+
+    public Task TouchConversationAsync(DbSession s, Guid conversationId, DateTimeOffset now, CancellationToken ct) =>
+        s.ExecuteAsync("UPDATE conversations SET last_activity_at = @now WHERE id = @conversationId", new { conversationId, now }, ct);
+
+    /// <summary>Appends events with store-assigned sequence numbers, in list order. Call last in the transaction:
+    /// the sequence counter stays locked until commit, which keeps sequence order equal to commit order.</summary>
+    public async Task<long> AppendEventsAsync(DbSession s, IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken ct)
+    {
+        if (events.Count == 0)
+            throw new ArgumentException("Nothing to append.", nameof(events));
+        var last = await s.ScalarAsync<long>(s.Dialect.ReserveEventSequence, new { count = events.Count }, ct);
+        var seq = last - events.Count;
+        var rows = events.Select(e => new
+        {
+            seq = ++seq,
+            e.CenterId,
+            e.ConversationId,
+            e.Type,
+            payload = JsonSerializer.Serialize(e.Payload, Json),
+            e.ActorId,
+            now,
+        }).ToList();
+        await s.ExecuteAsync(
+            "INSERT INTO conversation_events (seq, center_id, conversation_id, type, payload, actor_id, created_at) VALUES (@seq, @CenterId, @ConversationId, @Type, @payload, @ActorId, @now)",
+            rows, ct);
+        return last;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Inbox.Accounts;
+using Inbox.Audit;
+using Inbox.Centers;
+using Inbox.Channels;
+using Inbox.Conversations;
+using Inbox.Ingest;
+using Inbox.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Identity;
+
+namespace Inbox;
+
+/// <summary>The composition root: Program runs it, and the tests build the same application on real sockets.</summary>
+public static class InboxApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new CenterDirectory(configuration.GetSection("Centers").Get<List<CenterOptions>>() ?? []));
+        services.AddInboxStorage(configuration, builder.Environment.ContentRootPath);
+        services.AddSingleton<ConversationStore>();
+        services.AddSingleton<ConversationQueries>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<AuditLog>();
+
+        services.Scan(scan => scan.FromAssemblyOf<IWebhookChannel>()
+            .AddClasses(c => c.AssignableTo<IWebhookChannel>())
+            .AsImplementedInterfaces()
+            .WithSingletonLifetime());
+
+        services.Configure<AuthOptions>(configuration.GetSection("Auth"));
+        services.AddMemoryCache();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<AuthService>();
+        services.AddSingleton<BootstrapAdmin>();
+        services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Manager, p => p.RequireRole(Roles.Manager, Roles.Admin));
+
+        // Korean text reads as Korean in API answers, not as \uXXXX escapes.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ConversationStore.Json.Encoder);
+        services.AddProblemDetails();
+        services.AddOpenApi();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(LogRequestAsync);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+
+        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().AddEndpointFilter(AnswerRejections);
+        foreach (var channel in app.Services.GetServices<IWebhookChannel>())
+            channel.MapWebhooks(webhooks);
+        app.MapAccounts();
+        app.MapConversations();
+        app.MapAudit();
+        return app;
+    }
+
+    /// <summary>Migrates the store and creates the bootstrap admin. Run before the server takes traffic.</summary>
+    public static async Task InitializeAsync(WebApplication app, CancellationToken ct = default)
+    {
+        var database = app.Services.GetRequiredService<Database>();
+        app.Logger.LogInformation("Store: {Provider}{Where}", database.Dialect.Name,
+            database.Dialect is SqliteDialect sqlite ? $" at {sqlite.FilePath}" : "");
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct);
+        await app.Services.GetRequiredService<BootstrapAdmin>().EnsureAsync(ct);
+    }
+
+    private static async ValueTask<object?> AnswerRejections(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (WebhookRejectedException e)
+        {
+            var http = context.HttpContext;
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inbox.Webhooks")
+                .LogInformation("Refused webhook {Path}: {Status} {Field}", http.Request.Path, e.Status, e.Field ?? "-");
+            return e.ToResult();
+        }
+    }
+
+    // Our own one-line request log: method, path and status, never the query string (it can hold a token or a number).
+    private static async Task LogRequestAsync(HttpContext http, RequestDelegate next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inbox.Requests").LogInformation(
+                "{Method} {Path} {Status} {Elapsed:0.0} ms", http.Request.Method, http.Request.Path, http.Response.StatusCode,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Inbox.Conversations;
+using Inbox.Privacy;
+using Inbox.Storage;
+
+namespace Inbox.Ingest;
+
+/// <summary>Turns what the channel adapters hand over into the one conversation model, one transaction per webhook.</summary>
+public sealed class IngestService(Database database, ConversationStore store, TimeProvider clock)
+{
+    public async Task<IngestResult> IngestAsync(InboundMessage m, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        if (await store.FindByProviderIdAsync(s, m.CenterId, m.Channel, m.ProviderMessageId, ct) is { } known)
+            return new IngestResult(IngestOutcome.Duplicate, known.ConversationId, known.Id, null);
+
+        var now = clock.GetUtcNow();
+        var contactId = await store.ResolveContactAsync(s, m.CenterId, m.Channel, m.ResidentAddress, m.ResidentPhone, now, ct);
+        await store.LockContactAsync(s, contactId, now, ct);
+
+        var events = new List<NewEvent>();
+        var conversation = await store.FindOpenConversationAsync(s, contactId, ct);
+        Guid conversationId;
+        if (conversation is null && m.OnlyIfOpen)
+            return new IngestResult(IngestOutcome.Ignored, null, null, null);
+        if (conversation is null)
+        {
+            var line = Line.ForChannel(m.Channel);
+            conversationId = await store.InsertConversationAsync(s, m.CenterId, contactId, m.Channel, line, now, ct);
+            events.Add(new NewEvent(m.CenterId, conversationId, EventType.ConversationOpened, new { contactId, channel = m.Channel, line }, null));
+        }
+        else
+        {
+            conversationId = conversation.Id;
+        }
+
+        var messageId = Guid.CreateVersion7();
+        var stored = await store.InsertMessageAsync(s, new NewMessage(
+            messageId, m.CenterId, conversationId, contactId, m.Channel, m.Direction, m.Kind,
+            Mask(m.Body), Mask(m.Subject), m.CenterAddress, m.ProviderMessageId, AuthorId: null,
+            m.ProviderAt?.ToUniversalTime(), now, DeliveryStatus: null,
+            m.Metadata.Count == 0 ? null : JsonSerializer.Serialize(m.Metadata, ConversationStore.Json)), ct);
+        if (!stored)
+        {
+            // Delivered twice at once: the other request stored it. Roll back whatever this one created.
+            return new IngestResult(IngestOutcome.Duplicate, null, null, null);
+        }
+
+        await store.InsertAttachmentsAsync(s, [.. m.Attachments.Select((a, i) => new NewAttachment(messageId, i, a.Purpose, a.Url, a.ContentType, a.FileName, a.SizeBytes))], ct);
+        await store.InsertSegmentsAsync(s, [.. m.Segments.Select((g, i) => new NewSegment(messageId, i, g.Speaker, g.StartMs, g.EndMs, ResidentRegistrationNumber.Mask(g.Text), g.Confidence))], ct);
+        // A resident's own words make the conversation wait on the center; system notices and outbound calls do not.
+        if (m.Direction == Direction.In && m.Kind != MessageKind.System)
+            await store.RecordInboundAsync(s, conversationId, m.Channel, now, ct);
+        else
+            await store.TouchConversationAsync(s, conversationId, now, ct);
+
+        events.Add(new NewEvent(m.CenterId, conversationId, EventType.MessageAdded, new { messageId, channel = m.Channel, direction = m.Direction, kind = m.Kind }, null));
+        var last = await store.AppendEventsAsync(s, events, now, ct);
+        await s.CommitAsync(ct);
+        return new IngestResult(IngestOutcome.Stored, conversationId, messageId, last);
+    }
+
+    private static string? Mask(string? text) => text is null ? null : ResidentRegistrationNumber.Mask(text);
+}

@@ -1,0 +1,142 @@
+-- Ids are uuid (UUIDv7, made by the application), times timestamptz, JSON text.
+
+CREATE TABLE event_sequence (
+    id    INTEGER NOT NULL PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO event_sequence (id, value) VALUES (1, 0);
+
+CREATE TABLE accounts (
+    id                 UUID NOT NULL PRIMARY KEY,
+    center_id          TEXT NOT NULL,
+    username           TEXT NOT NULL,
+    display_name       TEXT NOT NULL,
+    role               TEXT NOT NULL CHECK (role IN ('counselor', 'manager', 'admin')),
+    password_hash      TEXT NOT NULL,
+    failed_logins      INTEGER NOT NULL DEFAULT 0,
+    locked_until       TIMESTAMPTZ NULL,
+    disabled_at        TIMESTAMPTZ NULL,
+    created_at         TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX ux_accounts_username ON accounts (username);
+
+CREATE TABLE contacts (
+    id            UUID NOT NULL PRIMARY KEY,
+    center_id     TEXT NOT NULL,
+    display_name  TEXT NULL,
+    phone         TEXT NULL,
+    created_at    TIMESTAMPTZ NOT NULL,
+    last_seen_at  TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX ux_contacts_phone ON contacts (center_id, phone);
+
+CREATE TABLE channel_identities (
+    id          UUID NOT NULL PRIMARY KEY,
+    center_id   TEXT NOT NULL,
+    contact_id  UUID NOT NULL REFERENCES contacts (id),
+    channel     TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX ux_identities_address ON channel_identities (center_id, channel, address);
+CREATE INDEX ix_identities_contact ON channel_identities (contact_id);
+
+CREATE TABLE conversations (
+    id                    UUID NOT NULL PRIMARY KEY,
+    center_id             TEXT NOT NULL,
+    contact_id            UUID NOT NULL REFERENCES contacts (id),
+    status                TEXT NOT NULL CHECK (status IN ('open', 'pending', 'resolved')),
+    line                  TEXT NOT NULL CHECK (line IN ('text24', 'live', 'phone')),
+    origin_channel        TEXT NOT NULL,
+    last_inbound_channel  TEXT NOT NULL,
+    priority              TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('normal', 'high', 'urgent')),
+    assignee_id           UUID NULL REFERENCES accounts (id),
+    category              TEXT NULL,
+    created_at            TIMESTAMPTZ NOT NULL,
+    first_response_at     TIMESTAMPTZ NULL,
+    waiting_since         TIMESTAMPTZ NULL,
+    due_at                TIMESTAMPTZ NULL,
+    resolved_at           TIMESTAMPTZ NULL,
+    last_activity_at      TIMESTAMPTZ NOT NULL
+);
+-- At most one unresolved conversation per contact: new messages thread into it.
+CREATE UNIQUE INDEX ux_conversations_one_open ON conversations (contact_id) WHERE status <> 'resolved';
+CREATE INDEX ix_conversations_activity ON conversations (center_id, last_activity_at DESC, id DESC);
+
+CREATE TABLE messages (
+    id                   UUID NOT NULL PRIMARY KEY,
+    center_id            TEXT NOT NULL,
+    conversation_id      UUID NOT NULL REFERENCES conversations (id),
+    contact_id           UUID NOT NULL REFERENCES contacts (id),
+    channel              TEXT NOT NULL,
+    direction            TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    kind                 TEXT NOT NULL CHECK (kind IN ('text', 'media', 'transcript', 'note', 'system')),
+    body                 TEXT NULL,
+    subject              TEXT NULL,
+    center_address       TEXT NULL,
+    provider_message_id  TEXT NULL,
+    author_id            UUID NULL REFERENCES accounts (id),
+    provider_at          TIMESTAMPTZ NULL,
+    received_at          TIMESTAMPTZ NOT NULL,
+    delivery_status      TEXT NULL CHECK (delivery_status IN ('queued', 'sent', 'delivered', 'failed')),
+    delivery_error       TEXT NULL,
+    metadata             TEXT NULL
+);
+CREATE UNIQUE INDEX ux_messages_provider_id ON messages (center_id, channel, provider_message_id);
+CREATE INDEX ix_messages_conversation ON messages (conversation_id, received_at);
+
+CREATE TABLE attachments (
+    message_id    UUID NOT NULL REFERENCES messages (id),
+    ordinal       INTEGER NOT NULL,
+    purpose       TEXT NOT NULL CHECK (purpose IN ('media', 'full_text')),
+    url           TEXT NOT NULL,
+    content_type  TEXT NULL,
+    file_name     TEXT NULL,
+    size_bytes    BIGINT NULL,
+    PRIMARY KEY (message_id, ordinal)
+);
+
+CREATE TABLE transcript_segments (
+    message_id  UUID NOT NULL REFERENCES messages (id),
+    ordinal     INTEGER NOT NULL,
+    speaker     TEXT NOT NULL CHECK (speaker IN ('resident', 'counselor', 'system')),
+    start_ms    INTEGER NOT NULL,
+    end_ms      INTEGER NOT NULL,
+    text        TEXT NOT NULL,
+    confidence  DOUBLE PRECISION NULL,
+    PRIMARY KEY (message_id, ordinal)
+);
+
+CREATE TABLE conversation_events (
+    seq              BIGINT NOT NULL PRIMARY KEY,
+    center_id        TEXT NOT NULL,
+    conversation_id  UUID NOT NULL REFERENCES conversations (id),
+    type             TEXT NOT NULL,
+    payload          TEXT NOT NULL,
+    actor_id         UUID NULL,
+    created_at       TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX ix_events_center ON conversation_events (center_id, seq);
+CREATE INDEX ix_events_conversation ON conversation_events (conversation_id, seq);
+
+CREATE TABLE audit_log (
+    id               UUID NOT NULL PRIMARY KEY,
+    at               TIMESTAMPTZ NOT NULL,
+    center_id        TEXT NOT NULL,
+    account_id       UUID NULL,
+    username         TEXT NOT NULL,
+    source_ip        TEXT NULL,
+    action           TEXT NOT NULL,
+    contact_id       UUID NULL,
+    conversation_id  UUID NULL,
+    detail           TEXT NULL
+);
+CREATE INDEX ix_audit_center_at ON audit_log (center_id, at);
+CREATE INDEX ix_audit_contact ON audit_log (contact_id, at);
+-- Append-only at the store too: the application has no path to change or remove an audit record.
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();

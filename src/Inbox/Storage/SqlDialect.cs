@@ -1,0 +1,41 @@
+using System.Data.Common;
+
+namespace Inbox.Storage;
+
+/// <summary>
+/// Everything that differs between the databases Inbox runs on. Shared SQL stays in the portable subset;
+/// a dialect overrides only the pieces that cannot be written portably.
+/// </summary>
+public abstract class SqlDialect
+{
+    /// <summary>Folder name under Storage/Migrations holding this dialect's numbered scripts.</summary>
+    public abstract string Name { get; }
+
+    public abstract DbConnection CreateConnection();
+
+    /// <summary>The database accepts one writer at a time (SQLite): writers queue in-process instead of spinning on busy errors.</summary>
+    public virtual bool SingleWriter => false;
+
+    /// <summary>An INSERT that silently does nothing when it would break a unique key.</summary>
+    public virtual string InsertIgnoringDuplicates(string table, string columns, string values) =>
+        $"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING";
+
+    /// <summary>Reserves <c>@count</c> numbers from the one event sequence and returns the last one.
+    /// The counter row stays locked until commit, so sequence order is commit order.</summary>
+    public virtual string ReserveEventSequence =>
+        "UPDATE event_sequence SET value = value + @count WHERE id = 1 RETURNING value";
+
+    /// <summary>Row limit appended to an ORDER BY query.</summary>
+    public virtual string Limit(string parameter) => $"LIMIT {parameter}";
+
+    /// <summary>Held while migrations run, so two nodes starting together do not both migrate.</summary>
+    public virtual string? MigrationLock => null;
+
+    public virtual string? MigrationUnlock => null;
+
+    /// <summary>True when the exception means the store cannot be reached or cannot take writes right now (answer 503).</summary>
+    public abstract bool IsUnavailable(Exception exception);
+
+    /// <summary>Runs once at start-up before migrations (file creation, pragmas).</summary>
+    public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
