@@ -56,6 +56,7 @@ internal static class Replay
 
     /// <summary>Channel folders of webhooks-samples, in replay order; other sub-folders follow by name.</summary>
     private static readonly string[] ChannelOrder = ["sms", "kakao", "phone"];
+    private static readonly string[] KindOrder = ["reference", "message", "expired_session"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -351,7 +352,10 @@ internal static class Replay
 
     private static void AddFolder(string folder, List<Sample> samples, string? samplesRoot)
     {
-        foreach (var file in Directory.GetFiles(folder).OrderBy(Path.GetFileName, StringComparer.Ordinal))
+        // A session's natural order: it starts (reference), messages arrive, it expires. Then by name.
+        foreach (var file in Directory.GetFiles(folder)
+            .OrderBy(f => Array.IndexOf(KindOrder, Path.GetFileName(f).Split('-')[0]))
+            .ThenBy(Path.GetFileName, StringComparer.Ordinal))
         {
             if (KindOf(Path.GetFileName(file)) is { } kind)
             {

@@ -68,6 +68,9 @@ public static class InboxApp
         var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().AddEndpointFilter(AnswerRejections);
         foreach (var channel in app.Services.GetServices<IWebhookChannel>())
             channel.MapWebhooks(webhooks);
+        // An unknown channel is told so plainly (rather than being asked to sign in).
+        webhooks.Map("/{**path}", (string? path) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
+            title: "No such webhook.", detail: $"There is no webhook at /webhooks/{path}. See the README for the endpoints of each channel."));
         app.MapAccounts();
         app.MapConversations();
         app.MapAudit();

@@ -74,6 +74,14 @@ public static class Webhooks
     {
         try
         {
+            using (JsonDocument.Parse(body)) { } // syntax first, so a broken document is not reported as a wrong-typed field
+        }
+        catch (JsonException)
+        {
+            throw WebhookRejectedException.Invalid("$", "The body is not valid JSON.");
+        }
+        try
+        {
             return JsonSerializer.Deserialize<T>(body, options) ?? throw WebhookRejectedException.Invalid("$", "The body must be a JSON object.");
         }
         catch (JsonException e)

@@ -32,7 +32,8 @@ public sealed class ConversationStore
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+        // Our JSON is read by programs, never pasted into HTML: Korean and quotes stay as they are.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public Task<MessageRef?> FindByProviderIdAsync(DbSession s, string centerId, string channel, string providerMessageId, CancellationToken ct) =>

@@ -17,9 +17,9 @@ public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, 
 
     public void MapWebhooks(IEndpointRouteBuilder webhooks)
     {
-        webhooks.MapPost("/kakao/message", ReceiveMessageAsync).WithName("KakaoMessageWebhook").Accepts<KakaoMessage>("application/json");
-        webhooks.MapPost("/kakao/reference", ReceiveReferenceAsync).WithName("KakaoReferenceWebhook").Accepts<KakaoReference>("application/json");
-        webhooks.MapPost("/kakao/expired_session", ReceiveExpiredSessionAsync).WithName("KakaoExpiredSessionWebhook").Accepts<KakaoExpiredSession>("application/json");
+        webhooks.MapPost("/kakao/message", ReceiveMessageAsync).WithName("KakaoMessageWebhook");
+        webhooks.MapPost("/kakao/reference", ReceiveReferenceAsync).WithName("KakaoReferenceWebhook");
+        webhooks.MapPost("/kakao/expired_session", ReceiveExpiredSessionAsync).WithName("KakaoExpiredSessionWebhook");
     }
 
     private async Task<IResult> ReceiveMessageAsync(HttpContext http, CancellationToken ct)

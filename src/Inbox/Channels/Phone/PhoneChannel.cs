@@ -16,7 +16,7 @@ public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public void MapWebhooks(IEndpointRouteBuilder webhooks) =>
-        webhooks.MapPost("/phone/transcripts", ReceiveTranscriptAsync).WithName("PhoneTranscriptWebhook").Accepts<CallTranscript>("application/json");
+        webhooks.MapPost("/phone/transcripts", ReceiveTranscriptAsync).WithName("PhoneTranscriptWebhook");
 
     private async Task<IResult> ReceiveTranscriptAsync(HttpContext http, CancellationToken ct)
     {

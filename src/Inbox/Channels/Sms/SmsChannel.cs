@@ -18,8 +18,8 @@ public sealed class SmsChannel(IngestService ingest, CenterDirectory centers, IC
 
     public void MapWebhooks(IEndpointRouteBuilder webhooks)
     {
-        webhooks.MapPost("/sms/twilio", ReceiveTwilioAsync).WithName("SmsTwilioWebhook").Accepts<IFormCollection>("application/x-www-form-urlencoded");
-        webhooks.MapPost("/sms/gateway", ReceiveGatewayAsync).WithName("SmsGatewayWebhook").Accepts<GatewayMessage>("application/json");
+        webhooks.MapPost("/sms/twilio", ReceiveTwilioAsync).WithName("SmsTwilioWebhook");
+        webhooks.MapPost("/sms/gateway", ReceiveGatewayAsync).WithName("SmsGatewayWebhook");
     }
 
     private async Task<IResult> ReceiveTwilioAsync(HttpContext http, CancellationToken ct)

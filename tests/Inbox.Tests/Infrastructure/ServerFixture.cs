@@ -1,0 +1,45 @@
+using Inbox.Storage;
+
+namespace Inbox.Tests.Infrastructure;
+
+/// <summary>One server with a fresh database per test class; skipped (with the reason) when the store is not available here.</summary>
+public sealed class ServerFixture<TStore> : IAsyncLifetime where TStore : TestStore, new()
+{
+    private TestServer? _server;
+
+    public TStore Store { get; } = new();
+
+    public TestServer Server => _server ?? throw new InvalidOperationException(Store.SkipReason ?? "The server did not start.");
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Store.SkipReason is null)
+            _server = await TestServer.StartAsync(Store);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+    }
+}
+
+public static class StoreQueries
+{
+    public static async Task<long> CountAsync(this TestServer server, string table, string? where = null, object? args = null)
+    {
+        var database = server.Services.GetRequiredService<Database>();
+        await using var s = await database.ReadAsync(CancellationToken.None);
+        return await s.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}" + (where is null ? "" : " WHERE " + where), args, CancellationToken.None);
+    }
+
+    /// <summary>Row counts of everything a webhook may write, to prove a refused request changed nothing.</summary>
+    public static async Task<string> SnapshotAsync(this TestServer server)
+    {
+        string[] tables = ["contacts", "channel_identities", "conversations", "messages", "attachments", "transcript_segments", "conversation_events"];
+        var counts = new List<string>();
+        foreach (var table in tables)
+            counts.Add($"{table}={await server.CountAsync(table)}");
+        return string.Join(", ", counts);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Inbox.Channels;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Inbox.Tests.Infrastructure;
+
+/// <summary>
+/// The real application on Kestrel, on a free loopback port, with a fresh database of the given store.
+/// Two centers: "north" owns the numbers and Kakao key the samples are sent to, "south" is the neighbour that must see none of it.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public const string AdminUser = "admin";
+    public const string AdminPassword = "admin-test-password";
+    public const string NorthSms = "+8218996808";
+    public const string NorthKakaoKey = "9f3c1a7e5b2d4c6a8e0f1b3d5c7a9e1f2b4d6c8a";
+    public const string SouthSms = "+8215880000";
+    public const string SouthKakaoKey = "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f";
+    public const string GatewaySecret = "dev-gateway-secret";
+    public const string KakaoSecret = "dev-kakao-secret";
+    public const string PhoneSecret = "dev-phone-secret";
+    public const string TwilioToken = "dev-twilio-auth-token";
+
+    private readonly WebApplication _app;
+
+    private TestServer(WebApplication app, Uri baseAddress, string connectionString, LogCapture logs)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        ConnectionString = connectionString;
+        Logs = logs;
+        Client = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string ConnectionString { get; }
+
+    public LogCapture Logs { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<TestServer> StartAsync(TestStore store, IDictionary<string, string?>? overrides = null, string? connectionString = null)
+    {
+        connectionString ??= await store.CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = store.Provider,
+            ["ConnectionStrings:Inbox"] = connectionString,
+            ["Centers:0:Id"] = "north",
+            ["Centers:0:Name"] = "북부 복지콜센터",
+            ["Centers:0:SmsNumbers:0"] = "1899-6808",
+            ["Centers:0:KakaoSenderKeys:0"] = NorthKakaoKey,
+            ["Centers:0:PhoneNumbers:0"] = "1899-6808",
+            ["Centers:1:Id"] = "south",
+            ["Centers:1:Name"] = "남부 복지콜센터",
+            ["Centers:1:SmsNumbers:0"] = "1588-0000",
+            ["Centers:1:KakaoSenderKeys:0"] = SouthKakaoKey,
+            ["Centers:1:PhoneNumbers:0"] = "02-2100-0000",
+            ["Channels:Sms:Twilio:AuthToken"] = TwilioToken,
+            ["Channels:Sms:Gateway:Secret"] = GatewaySecret,
+            ["Channels:Kakao:Secret"] = KakaoSecret,
+            ["Channels:Phone:Secret"] = PhoneSecret,
+            ["Auth:Jwt:SigningKey"] = "test-signing-key-0123456789-0123456789-0123456789",
+            ["Auth:Bootstrap:Username"] = AdminUser,
+            ["Auth:Bootstrap:Password"] = AdminPassword,
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+            settings[key] = value;
+
+        var logs = new LogCapture();
+        // The real content root, so the shipped appsettings.json (log levels included) is what runs.
+        var app = InboxApp.Build(["--environment=Testing", $"--contentRoot={Path.Combine(RepoPaths.Root, "src", "Inbox")}"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.AddProvider(logs);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        });
+        await InboxApp.InitializeAsync(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        return new TestServer(app, new Uri(address), connectionString, logs);
+    }
+
+    public async Task<string> TokenAsync(string username, string password)
+    {
+        var response = await Client.PostAsJsonAsync("/api/auth/token", new { username, password });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<TokenAnswer>())!.AccessToken;
+    }
+
+    /// <summary>A client signed in as a new account of the given role and center.</summary>
+    public async Task<HttpClient> ClientForNewUserAsync(string role, string center = "north")
+    {
+        var admin = await ClientAsAsync(AdminUser, AdminPassword);
+        var username = $"{role}-{Guid.NewGuid():N}"[..24];
+        var created = await admin.PostAsJsonAsync("/api/users", new { username, password = "password-1234", displayName = "테스트 상담사", role, centerId = center });
+        created.EnsureSuccessStatusCode();
+        return await ClientAsAsync(username, "password-1234");
+    }
+
+    public async Task<HttpClient> ClientAsAsync(string username, string password)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(username, password));
+        return client;
+    }
+
+    /// <summary>Posts a JSON body signed with Inbox HMAC, exactly as a provider would.</summary>
+    public Task<HttpResponseMessage> PostSignedAsync(string path, string json, string secret, long? timestamp = null) =>
+        PostSignedAsync(path, Encoding.UTF8.GetBytes(json), secret, timestamp);
+
+    public Task<HttpResponseMessage> PostSignedAsync(string path, byte[] body, string secret, long? timestamp = null)
+    {
+        var ts = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add(InboxHmac.TimestampHeader, ts.ToString());
+        request.Headers.Add(InboxHmac.SignatureHeader, InboxHmac.Sign(secret, ts, body));
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>Posts a Twilio form, signed over the URL as called.</summary>
+    public Task<HttpResponseMessage> PostTwilioAsync(IReadOnlyList<KeyValuePair<string, string>> form, string? token = TwilioToken)
+    {
+        var url = new Uri(BaseAddress, "/webhooks/sms/twilio").ToString();
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
+        if (token is not null)
+            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(token, url, form));
+        return Client.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private sealed record TokenAnswer(string AccessToken, DateTimeOffset ExpiresAt);
+}
