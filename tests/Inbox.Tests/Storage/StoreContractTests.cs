@@ -1,0 +1,857 @@
+using System.Data.Common;
+using System.Text.Json;
+using Inbox.Accounts;
+using Inbox.Audit;
+using Inbox.Conversations;
+using Inbox.Ingest;
+using Inbox.Storage;
+using Inbox.Tests.Infrastructure;
+
+namespace Inbox.Tests.Storage;
+
+public sealed class SqliteStoreContractTests : StoreContractTests<SqliteStore>;
+
+public sealed class PostgresStoreContractTests : StoreContractTests<PostgresStore>;
+
+/// <summary>
+/// The contract of the store classes (migrations, contacts, ingest, threading, events, reads, accounts, audit),
+/// written once and run on each database, without HTTP. Every test gets its own fresh, migrated database.
+/// </summary>
+public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore : TestStore, new()
+{
+    private const string North = "north";
+    private const string South = "south";
+    private const string NorthSms = "+8218996808";
+    private const string SouthSms = "+8215880000";
+    private const string NorthKakao = "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293";
+    private const string NorthLine = "+8218996808";
+
+    private static int _residents;
+
+    private readonly TStore _store = new();
+    private StoreHarness? _harness;
+
+    protected StoreContractTests()
+    {
+        if (_store.SkipReason is { } reason)
+            Assert.Skip(reason);
+    }
+
+    private StoreHarness H => _harness ?? throw new InvalidOperationException("The store did not start.");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _harness = await StoreHarness.CreateAsync(_store, Ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_harness is not null)
+            await _harness.DisposeAsync();
+    }
+
+    // ---------------------------------------------------------------- migrations
+
+    [Fact]
+    public async Task Migrations_are_journaled_and_a_second_run_applies_nothing_and_changes_nothing()
+    {
+        var scripts = Migrator.LoadScripts(H.Dialect.Name);
+        Assert.NotEmpty(scripts);
+        Assert.Equal(scripts.Count, H.AppliedOnCreate);
+
+        var journal = await H.QueryAsync<JournalRow>("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
+        Assert.Equal(scripts.Select(s => (s.Version, s.Name)), journal.Select(j => (j.Version, j.Name)));
+        Assert.Contains(journal, j => j.Version == 1 && j.Name == "initial");
+        Assert.All(journal, j => Assert.True(
+            DateTimeOffset.TryParse(j.AppliedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out _),
+            $"applied_at '{j.AppliedAt}' is not a time"));
+
+        var schema = await H.SchemaAsync();
+        Assert.Contains(schema, line => line.Contains("ux_conversations_one_open", StringComparison.Ordinal));
+        var snapshot = await H.SnapshotAsync();
+
+        Assert.Equal(0, await H.NewMigrator().MigrateAsync(Ct));
+        Assert.Equal(0, await H.NewMigrator().MigrateAsync(Ct));
+
+        Assert.Equal(journal, await H.QueryAsync<JournalRow>("SELECT version, name, applied_at FROM schema_migrations ORDER BY version"));
+        Assert.Equal(schema, await H.SchemaAsync());
+        Assert.Equal(snapshot, await H.SnapshotAsync());
+        // The seed row of the event counter is there once, still at zero.
+        Assert.Equal(1, await H.CountAsync("event_sequence"));
+        Assert.Equal(0, await H.ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1"));
+        Assert.True(await H.Database.IsReadyAsync(Ct));
+    }
+
+    // ---------------------------------------------------------------- contacts
+
+    [Fact]
+    public async Task The_same_center_channel_and_address_resolve_to_the_same_contact()
+    {
+        var phone = NewResidentPhone();
+        var first = await ResolveAsync(North, Channel.Sms, phone, phone);
+        var second = await ResolveAsync(North, Channel.Sms, phone, phone);
+
+        await using (var s = await H.Database.BeginAsync(Ct))
+        {
+            // Twice inside one transaction too.
+            Assert.Equal(first, await H.Conversations.ResolveContactAsync(s, North, Channel.Sms, phone, phone, H.Clock.Now, Ct));
+            Assert.Equal(first, await H.Conversations.ResolveContactAsync(s, North, Channel.Sms, phone, phone, H.Clock.Now, Ct));
+            await s.CommitAsync(Ct);
+        }
+
+        Assert.Equal(first, second);
+        Assert.Equal(1, await H.CountAsync("contacts"));
+        Assert.Equal(1, await H.CountAsync("channel_identities"));
+        Assert.Equal(phone, await H.ScalarAsync<string>("SELECT phone FROM contacts WHERE id = @first", new { first }));
+    }
+
+    [Fact]
+    public async Task An_sms_identity_and_a_phone_identity_with_the_same_number_resolve_to_one_contact()
+    {
+        var phone = NewResidentPhone();
+        var bySms = await ResolveAsync(North, Channel.Sms, phone, phone);
+        var byCall = await ResolveAsync(North, Channel.Phone, phone, phone);
+
+        Assert.Equal(bySms, byCall);
+        Assert.Equal(1, await H.CountAsync("contacts"));
+        var identities = await H.QueryAsync<IdentityRow>("SELECT contact_id, channel, address, created_at FROM channel_identities ORDER BY channel");
+        Assert.Equal([(bySms, Channel.Phone, phone), (bySms, Channel.Sms, phone)], identities.Select(i => (i.ContactId, i.Channel, i.Address)));
+    }
+
+    [Fact]
+    public async Task The_same_number_in_two_centers_gives_two_contacts()
+    {
+        var phone = NewResidentPhone();
+        var north = await ResolveAsync(North, Channel.Sms, phone, phone);
+        var south = await ResolveAsync(South, Channel.Sms, phone, phone);
+        var southByCall = await ResolveAsync(South, Channel.Phone, phone, phone);
+
+        Assert.NotEqual(north, south);
+        Assert.Equal(south, southByCall);
+        Assert.Equal(North, await H.ScalarAsync<string>("SELECT center_id FROM contacts WHERE id = @north", new { north }));
+        Assert.Equal(South, await H.ScalarAsync<string>("SELECT center_id FROM contacts WHERE id = @south", new { south }));
+        Assert.Equal(2, await H.CountAsync("contacts", "phone = @phone", new { phone }));
+    }
+
+    [Fact]
+    public async Task A_kakao_user_key_without_a_phone_gets_its_own_contact()
+    {
+        var phone = NewResidentPhone();
+        var bySms = await ResolveAsync(North, Channel.Sms, phone, phone);
+        var userKey = NewKakaoUserKey();
+        var byKakao = await ResolveAsync(North, Channel.Kakao, userKey, null);
+        var byKakaoAgain = await ResolveAsync(North, Channel.Kakao, userKey, null);
+        var otherKakao = await ResolveAsync(North, Channel.Kakao, NewKakaoUserKey(), null);
+
+        Assert.NotEqual(bySms, byKakao);
+        Assert.Equal(byKakao, byKakaoAgain);
+        Assert.NotEqual(byKakao, otherKakao);
+        Assert.Equal(3, await H.CountAsync("contacts"));
+        Assert.Equal(2, await H.CountAsync("contacts", "phone IS NULL"));
+        Assert.Null(await H.ScalarAsync<string>("SELECT phone FROM contacts WHERE id = @byKakao", new { byKakao }));
+        Assert.Equal(byKakao, (await H.QueryAsync<Guid>(
+            "SELECT contact_id FROM channel_identities WHERE channel = 'kakao' AND address = @userKey", new { userKey })).Single());
+    }
+
+    // ---------------------------------------------------------------- ingest under concurrency
+
+    [Fact]
+    public async Task Twenty_concurrent_ingests_for_one_new_resident_make_one_contact_one_conversation_and_twenty_messages()
+    {
+        var phone = NewResidentPhone();
+        var results = await ConcurrentlyAsync(20, i => i % 2 == 0 ? Sms(phone) : Call(phone));
+
+        Assert.All(results, r => Assert.Equal(IngestOutcome.Stored, r.Outcome));
+        var conversationId = Assert.Single(results.Select(r => r.ConversationId).Distinct());
+        Assert.NotNull(conversationId);
+        Assert.Equal(20, results.Select(r => r.MessageId).Distinct().Count());
+
+        Assert.Equal(1, await H.CountAsync("contacts"));
+        Assert.Equal(2, await H.CountAsync("channel_identities"));
+        Assert.Equal(1, await H.CountAsync("conversations"));
+        Assert.Equal(20, await H.CountAsync("messages", "conversation_id = @conversationId", new { conversationId }));
+        Assert.Equal(10, await H.CountAsync("messages", "channel = 'sms'"));
+        Assert.Equal(10, await H.CountAsync("messages", "channel = 'phone'"));
+        Assert.Equal(1, await H.CountAsync("conversation_events", "type = @type", new { type = EventType.ConversationOpened }));
+        Assert.Equal(20, await H.CountAsync("conversation_events", "type = @type", new { type = EventType.MessageAdded }));
+    }
+
+    [Fact]
+    public async Task The_same_provider_message_id_ingested_twice_in_a_row_is_stored_once()
+    {
+        var message = Sms(NewResidentPhone());
+        var first = await H.Ingest.IngestAsync(message, Ct);
+        var snapshot = await H.SnapshotAsync();
+        H.Clock.Advance(TimeSpan.FromMinutes(1));
+        var second = await H.Ingest.IngestAsync(message with { Body = "다시 보낸 같은 메시지" }, Ct);
+
+        Assert.Equal(IngestOutcome.Stored, first.Outcome);
+        Assert.Equal(IngestOutcome.Duplicate, second.Outcome);
+        Assert.Equal(first.ConversationId, second.ConversationId);
+        Assert.Equal(first.MessageId, second.MessageId);
+        Assert.Null(second.LastSequence);
+        Assert.Equal(snapshot, await H.SnapshotAsync());
+        Assert.Equal(message.Body, await H.ScalarAsync<string>("SELECT body FROM messages"));
+        // Nothing moved: the duplicate did not even touch the contact.
+        Assert.Equal(StoreHarness.Start, Assert.Single(await H.QueryAsync<DateTimeOffset>("SELECT last_seen_at FROM contacts")));
+    }
+
+    [Theory]
+    [InlineData(Channel.Sms)]
+    [InlineData(Channel.Kakao)]
+    public async Task The_same_provider_message_id_ingested_ten_times_at_once_is_stored_once_and_leaves_no_orphan_contacts(string channel)
+    {
+        var message = channel == Channel.Kakao ? Kakao(NewKakaoUserKey()) : Sms(NewResidentPhone());
+        var results = await ConcurrentlyAsync(10, _ => message);
+
+        var stored = Assert.Single(results, r => r.Outcome == IngestOutcome.Stored);
+        Assert.Equal(9, results.Count(r => r.Outcome == IngestOutcome.Duplicate));
+        Assert.All(results.Where(r => r.ConversationId is not null), r => Assert.Equal(stored.ConversationId, r.ConversationId));
+
+        Assert.Equal(1, await H.CountAsync("contacts"));
+        Assert.Equal(0, await H.CountAsync("contacts k", "NOT EXISTS (SELECT 1 FROM channel_identities i WHERE i.contact_id = k.id)"));
+        Assert.Equal(1, await H.CountAsync("channel_identities"));
+        Assert.Equal(1, await H.CountAsync("conversations"));
+        Assert.Equal(1, await H.CountAsync("messages"));
+        Assert.Equal(stored.MessageId, Assert.Single(await H.QueryAsync<Guid>("SELECT id FROM messages")));
+        Assert.Equal(2, await H.CountAsync("conversation_events"));
+        Assert.Equal(2, await H.ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1"));
+    }
+
+    // ---------------------------------------------------------------- threading
+
+    [Fact]
+    public async Task A_message_after_the_conversation_was_resolved_opens_a_new_conversation()
+    {
+        var phone = NewResidentPhone();
+        var first = await H.Ingest.IngestAsync(Sms(phone), Ct);
+        var threaded = await H.Ingest.IngestAsync(Call(phone), Ct);
+        Assert.Equal(first.ConversationId, threaded.ConversationId);
+
+        Assert.Equal(1, await H.ExecuteAsync(
+            "UPDATE conversations SET status = 'resolved', resolved_at = @now WHERE id = @id", new { id = first.ConversationId, now = H.Clock.Now }));
+        H.Clock.Advance(TimeSpan.FromDays(1));
+        var after = await H.Ingest.IngestAsync(Sms(phone, body: "지난번 신청 건 다시 문의드려요"), Ct);
+
+        Assert.Equal(IngestOutcome.Stored, after.Outcome);
+        Assert.NotNull(after.ConversationId);
+        Assert.NotEqual(first.ConversationId, after.ConversationId);
+        Assert.Equal(1, await H.CountAsync("contacts"));
+        var conversations = await H.QueryAsync<ConversationRow>("SELECT id, contact_id, status, line FROM conversations ORDER BY created_at");
+        Assert.Equal([(first.ConversationId!.Value, ConversationStatus.Resolved), (after.ConversationId!.Value, ConversationStatus.Open)],
+            conversations.Select(c => (c.Id, c.Status)));
+        Assert.Single(conversations.Select(c => c.ContactId).Distinct());
+        Assert.Equal(2, await H.CountAsync("messages", "conversation_id = @id", new { id = first.ConversationId }));
+        Assert.Equal(1, await H.CountAsync("messages", "conversation_id = @id", new { id = after.ConversationId }));
+        var events = await EventsAsync();
+        Assert.Equal([EventType.ConversationOpened, EventType.MessageAdded],
+            events.Where(e => e.ConversationId == after.ConversationId).Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task Only_one_unresolved_conversation_per_contact_can_exist()
+    {
+        var phone = NewResidentPhone();
+        var first = await H.Ingest.IngestAsync(Sms(phone), Ct);
+        var contactId = Assert.Single(await H.QueryAsync<Guid>("SELECT id FROM contacts"));
+
+        // A second open conversation is refused by the partial unique index...
+        await Assert.ThrowsAnyAsync<DbException>(() => InsertConversationAsync(contactId));
+        // ...and so is one next to a pending conversation: pending is unresolved too.
+        await H.ExecuteAsync("UPDATE conversations SET status = 'pending' WHERE id = @id", new { id = first.ConversationId });
+        await Assert.ThrowsAnyAsync<DbException>(() => InsertConversationAsync(contactId));
+        Assert.Equal(1, await H.CountAsync("conversations"));
+
+        // Once it is resolved another may open, and the old one cannot be reopened beside it.
+        await H.ExecuteAsync("UPDATE conversations SET status = 'resolved' WHERE id = @id", new { id = first.ConversationId });
+        var second = await InsertConversationAsync(contactId);
+        Assert.NotEqual(first.ConversationId, second);
+        await Assert.ThrowsAnyAsync<DbException>(() =>
+            H.ExecuteAsync("UPDATE conversations SET status = 'open' WHERE id = @id", new { id = first.ConversationId }));
+        Assert.Equal([ConversationStatus.Open, ConversationStatus.Resolved],
+            await H.QueryAsync<string>("SELECT status FROM conversations ORDER BY status"));
+
+        // Ingest threads into the one that is open.
+        var next = await H.Ingest.IngestAsync(Sms(phone), Ct);
+        Assert.Equal(second, next.ConversationId);
+    }
+
+    // ---------------------------------------------------------------- events
+
+    [Fact]
+    public async Task Event_numbers_are_contiguous_and_in_commit_order_across_thirty_concurrent_ingests()
+    {
+        var residents = Enumerable.Range(0, 10).Select(_ => NewResidentPhone()).ToList();
+
+        // A reader tails the events while they are written, as a subscriber would: "everything after the last seq I saw".
+        // If a higher number ever committed before a lower one, the reader would step over the lower one for good.
+        var tailed = new List<long>();
+        using var stop = new CancellationTokenSource();
+        var tail = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var stopping = stop.IsCancellationRequested;
+                tailed.AddRange(await H.QueryAsync<long>(
+                    "SELECT seq FROM conversation_events WHERE seq > @last ORDER BY seq", new { last = tailed.Count == 0 ? 0 : tailed[^1] }));
+                if (stopping)
+                    return;
+                await Task.Delay(2, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+        IReadOnlyList<IngestResult> results;
+        try
+        {
+            results = await ConcurrentlyAsync(30, i => i % 3 == 1 ? Call(residents[i % 10]) : Sms(residents[i % 10]));
+        }
+        finally
+        {
+            stop.Cancel();
+            await tail;
+        }
+
+        Assert.All(results, r => Assert.Equal(IngestOutcome.Stored, r.Outcome));
+        const int total = 30 + 10; // one message.added each, one conversation.opened per resident
+        var events = await EventsAsync();
+        Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n), events.Select(e => e.Seq));
+        Assert.Equal(events.Select(e => e.Seq), tailed);
+        Assert.Equal(total, await H.ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1"));
+
+        // Each ingest's numbers are its own, and the last of them is what it reported.
+        Assert.Equal(30, results.Select(r => r.LastSequence).Distinct().Count());
+        foreach (var result in results)
+        {
+            var added = Assert.Single(events, e => e.Type == EventType.MessageAdded && e.MessageId == result.MessageId);
+            Assert.Equal(result.LastSequence, added.Seq);
+            Assert.Equal(result.ConversationId, added.ConversationId);
+        }
+
+        // Per conversation, in seq order: opened first, then its three messages.
+        var byConversation = events.GroupBy(e => e.ConversationId).ToList();
+        Assert.Equal(10, byConversation.Count);
+        foreach (var conversation in byConversation)
+        {
+            Assert.Equal([EventType.ConversationOpened, EventType.MessageAdded, EventType.MessageAdded, EventType.MessageAdded],
+                conversation.Select(e => e.Type));
+            // The opening event and the first message were written by one transaction: adjacent numbers.
+            var ordered = conversation.ToList();
+            Assert.Equal(ordered[0].Seq + 1, ordered[1].Seq);
+            var messages = await H.QueryAsync<Guid>("SELECT id FROM messages WHERE conversation_id = @id", new { id = conversation.Key });
+            Assert.Equal(messages.Order(), ordered.Skip(1).Select(e => e.MessageId!.Value).Order());
+        }
+    }
+
+    [Fact]
+    public async Task A_notice_that_needs_an_open_conversation_stores_nothing_when_none_is_open()
+    {
+        var empty = await H.SnapshotAsync();
+        var newcomer = NewResidentPhone();
+        var ignored = await H.Ingest.IngestAsync(Sms(newcomer) with { Kind = MessageKind.System, OnlyIfOpen = true }, Ct);
+
+        Assert.Equal(new IngestResult(IngestOutcome.Ignored, null, null, null), ignored);
+        Assert.Equal(empty, await H.SnapshotAsync());
+        Assert.Equal(0, await H.CountAsync("contacts"));
+
+        // A known resident whose conversation is resolved: still nothing, not even "last seen".
+        var known = NewResidentPhone();
+        var first = await H.Ingest.IngestAsync(Kakao(known), Ct);
+        await H.ExecuteAsync("UPDATE conversations SET status = 'resolved' WHERE id = @id", new { id = first.ConversationId });
+        var before = await H.SnapshotAsync();
+        H.Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(IngestOutcome.Ignored, (await H.Ingest.IngestAsync(Kakao(known) with { Kind = MessageKind.System, OnlyIfOpen = true }, Ct)).Outcome);
+        Assert.Equal(before, await H.SnapshotAsync());
+        Assert.Equal(StoreHarness.Start, Assert.Single(await H.QueryAsync<DateTimeOffset>("SELECT last_seen_at FROM contacts")));
+
+        // With an open conversation the notice is stored in it, and it does not make the conversation wait on the center.
+        var reopened = await H.Ingest.IngestAsync(Kakao(known), Ct);
+        await H.ExecuteAsync("UPDATE conversations SET waiting_since = NULL WHERE id = @id", new { id = reopened.ConversationId });
+        var notice = await H.Ingest.IngestAsync(Kakao(known) with { Kind = MessageKind.System, Body = "상담 세션이 종료되었습니다.", OnlyIfOpen = true }, Ct);
+        Assert.Equal(IngestOutcome.Stored, notice.Outcome);
+        Assert.Equal(reopened.ConversationId, notice.ConversationId);
+        Assert.Null(await H.ScalarAsync<string>("SELECT waiting_since FROM conversations WHERE id = @id", new { id = reopened.ConversationId }));
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    [Fact]
+    public async Task Keyset_paging_returns_every_conversation_exactly_once_most_recent_activity_first()
+    {
+        // 25 conversations, three at a time sharing one activity time so the id has to break the ties,
+        // and the neighbour center's traffic at the very same times.
+        var expected = new List<(DateTimeOffset At, Guid Id)>();
+        for (var i = 0; i < 25; i++)
+        {
+            H.Clock.Now = StoreHarness.Start.AddMinutes(i / 3);
+            var phone = NewResidentPhone();
+            var result = await H.Ingest.IngestAsync(i % 4 == 0 ? Kakao(NewKakaoUserKey()) : Sms(phone), Ct);
+            expected.Add((H.Clock.Now, result.ConversationId!.Value));
+            if (i % 5 == 0)
+                await H.Ingest.IngestAsync(Sms(phone, center: South), Ct);
+        }
+        var order = expected
+            .OrderByDescending(e => e.At)
+            .ThenByDescending(e => e.Id.ToString("N"), StringComparer.Ordinal)
+            .Select(e => e.Id)
+            .ToList();
+
+        var filter = new ConversationFilter(North, null, null, null, null, false, null);
+        var pages = new List<Page<ConversationSummary>>();
+        string? cursor = null;
+        do
+        {
+            var page = await H.Queries.ListAsync(filter, 10, cursor, Ct);
+            pages.Add(page);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && pages.Count < 10);
+
+        Assert.Equal([10, 10, 5], pages.Select(p => p.Items.Count));
+        Assert.NotNull(pages[0].NextCursor);
+        Assert.NotNull(pages[1].NextCursor);
+        Assert.Null(pages[2].NextCursor);
+        var listed = pages.SelectMany(p => p.Items).ToList();
+        Assert.Equal(order, listed.Select(c => c.Id));
+        Assert.Equal(expected.OrderByDescending(e => e.At).Select(e => e.At), listed.Select(c => c.LastActivityAt));
+
+        // A page that ends exactly at the last row says there is nothing more.
+        var exact = await H.Queries.ListAsync(filter, 25, null, Ct);
+        Assert.Equal(order, exact.Items.Select(c => c.Id));
+        Assert.Null(exact.NextCursor);
+    }
+
+    [Fact]
+    public async Task Filters_narrow_the_list_by_status_channel_line_assignee_and_contact_phone()
+    {
+        H.Clock.Step = TimeSpan.FromSeconds(1);
+        var counselor = NewAccount("park.counselor");
+        Assert.True(await H.Accounts.InsertAsync(counselor, Ct));
+
+        var phoneA = NewResidentPhone();
+        var phoneD = NewResidentPhone();
+        var a = await ConversationOfAsync(Sms(phoneA));                        // sms, text24, open, assigned
+        var b = await ConversationOfAsync(Kakao(NewKakaoUserKey()));           // kakao, live, open
+        var c = await ConversationOfAsync(Call(NewResidentPhone()));           // phone, phone line, open, assigned
+        var d = await ConversationOfAsync(Sms(phoneD));                        // started on sms, last written by phone
+        Assert.Equal(d, await ConversationOfAsync(Call(phoneD)));
+        var e = await ConversationOfAsync(Sms(NewResidentPhone()));            // pending
+        var f = await ConversationOfAsync(Sms(NewResidentPhone()));            // resolved
+        await ConversationOfAsync(Sms(phoneA, center: South));                 // the neighbour's, same number
+
+        await H.ExecuteAsync("UPDATE conversations SET assignee_id = @assignee WHERE id IN (@a, @c)", new { assignee = counselor.Id, a, c });
+        await H.ExecuteAsync("UPDATE conversations SET status = 'pending' WHERE id = @e", new { e });
+        await H.ExecuteAsync("UPDATE conversations SET status = 'resolved', resolved_at = @now WHERE id = @f", new { f, now = H.Clock.Now });
+
+        async Task<IReadOnlyList<Guid>> ListAsync(string? status = null, string? channel = null, string? line = null, Guid? assignee = null, bool unassigned = false, string? phone = null)
+        {
+            var page = await H.Queries.ListAsync(new ConversationFilter(North, status, channel, line, assignee, unassigned, phone), 100, null, Ct);
+            Assert.Null(page.NextCursor);
+            return [.. page.Items.Select(i => i.Id).Order()];
+        }
+        static IReadOnlyList<Guid> Set(params Guid[] ids) => [.. ids.Order()];
+
+        Assert.Equal(Set(a, b, c, d, e, f), await ListAsync());
+        Assert.Equal(Set(a, b, c, d), await ListAsync(status: ConversationStatus.Open));
+        Assert.Equal(Set(e), await ListAsync(status: ConversationStatus.Pending));
+        Assert.Equal(Set(f), await ListAsync(status: ConversationStatus.Resolved));
+        Assert.Equal(Set(a, e, f), await ListAsync(channel: Channel.Sms));
+        Assert.Equal(Set(c, d), await ListAsync(channel: Channel.Phone));
+        Assert.Equal(Set(b), await ListAsync(channel: Channel.Kakao));
+        Assert.Equal(Set(a, d, e, f), await ListAsync(line: Line.Text24));
+        Assert.Equal(Set(b), await ListAsync(line: Line.Live));
+        Assert.Equal(Set(c), await ListAsync(line: Line.Phone));
+        Assert.Equal(Set(a, c), await ListAsync(assignee: counselor.Id));
+        Assert.Equal(Set(b, d, e, f), await ListAsync(unassigned: true));
+        Assert.Equal(Set(a), await ListAsync(phone: phoneA));
+        Assert.Equal(Set(d), await ListAsync(phone: phoneD));
+        Assert.Empty(await ListAsync(phone: NewResidentPhone()));
+        Assert.Equal(Set(d), await ListAsync(status: ConversationStatus.Open, line: Line.Text24, unassigned: true));
+
+        var summary = (await H.Queries.ListAsync(new ConversationFilter(North, null, null, null, null, false, phoneD), 10, null, Ct)).Items.Single();
+        Assert.Equal((Channel.Phone, Channel.Sms, Line.Text24, ConversationStatus.Open, "normal", phoneD),
+            (summary.Channel, summary.OriginChannel, summary.Line, summary.Status, summary.Priority, summary.ContactPhone));
+        Assert.Null(summary.AssigneeId);
+    }
+
+    [Fact]
+    public async Task A_center_never_sees_another_centers_conversations()
+    {
+        var shared = NewResidentPhone();
+        var north = new List<Guid>
+        {
+            await ConversationOfAsync(Sms(shared)),
+            await ConversationOfAsync(Kakao(NewKakaoUserKey())),
+            await ConversationOfAsync(Call(NewResidentPhone())),
+        };
+        var south = new List<Guid>
+        {
+            await ConversationOfAsync(Sms(shared, center: South)),
+            await ConversationOfAsync(Sms(NewResidentPhone(), center: South)),
+        };
+
+        var northPage = await H.Queries.ListAsync(new ConversationFilter(North, null, null, null, null, false, null), 100, null, Ct);
+        var southPage = await H.Queries.ListAsync(new ConversationFilter(South, null, null, null, null, false, null), 100, null, Ct);
+        Assert.Equal(north.Order(), northPage.Items.Select(c => c.Id).Order());
+        Assert.Equal(south.Order(), southPage.Items.Select(c => c.Id).Order());
+        Assert.Empty((await H.Queries.ListAsync(new ConversationFilter("east", null, null, null, null, false, null), 100, null, Ct)).Items);
+
+        // The same number asked for in one center finds only that center's resident.
+        var byPhone = await H.Queries.ListAsync(new ConversationFilter(North, null, null, null, null, false, shared), 100, null, Ct);
+        Assert.Equal(north[0], Assert.Single(byPhone.Items).Id);
+
+        foreach (var id in south)
+        {
+            Assert.Null(await H.Queries.GetAsync(North, id, Ct));
+            Assert.Equal(id, (await H.Queries.GetAsync(South, id, Ct))!.Conversation.Id);
+        }
+        foreach (var id in north)
+            Assert.Null(await H.Queries.GetAsync(South, id, Ct));
+        Assert.Null(await H.Queries.GetAsync(North, Guid.CreateVersion7(), Ct));
+    }
+
+    [Fact]
+    public async Task Get_returns_the_conversation_with_its_messages_in_order_attachments_and_transcript_segments()
+    {
+        H.Clock.Step = TimeSpan.FromMinutes(1);
+        var phone = NewResidentPhone();
+        var t0 = H.Clock.Now;
+        var text = await H.Ingest.IngestAsync(Sms(phone, body: "주민번호 900101-1234567 로 신청했어요"), Ct);
+        var mms = await H.Ingest.IngestAsync(Sms(phone, body: "결정 통지서 사진 보냅니다") with
+        {
+            Kind = MessageKind.Media,
+            Subject = "통지서",
+            Attachments =
+            [
+                new(InboundAttachment.MediaPurpose, "https://media.example.test/mms/1.jpg", "image/jpeg", "notice-1.jpg", 204_800),
+                new(InboundAttachment.FullTextPurpose, "https://media.example.test/mms/1.txt", "text/plain", null, null),
+            ],
+        }, Ct);
+        var providerAt = new DateTimeOffset(2025, 3, 3, 9, 1, 30, TimeSpan.FromHours(9));
+        var call = await H.Ingest.IngestAsync(Call(phone) with
+        {
+            ProviderAt = providerAt,
+            Metadata = new Dictionary<string, object?> { ["status"] = "completed", ["durationSeconds"] = 42 },
+            Segments =
+            [
+                new("resident", 0, 2_500, "긴급복지 지원 문의드립니다.", 0.93),
+                new("counselor", 2_500, 6_000, "생년월일과 주민번호 뒷자리를 말씀해 주세요.", 0.88),
+                new("resident", 6_000, 9_750, "850315-2345678 입니다.", null),
+            ],
+        }, Ct);
+        Assert.All(new[] { text, mms, call }, r => Assert.Equal(IngestOutcome.Stored, r.Outcome));
+        var id = text.ConversationId!.Value;
+
+        var detail = await H.Queries.GetAsync(North, id, Ct);
+
+        Assert.NotNull(detail);
+        var conversation = detail.Conversation;
+        Assert.Equal(id, conversation.Id);
+        Assert.Equal((ConversationStatus.Open, Line.Text24, Channel.Sms, Channel.Phone, "normal"),
+            (conversation.Status, conversation.Line, conversation.OriginChannel, conversation.Channel, conversation.Priority));
+        Assert.Equal(t0, conversation.CreatedAt);
+        Assert.Equal(t0, conversation.WaitingSince);
+        Assert.Equal(t0.AddMinutes(2), conversation.LastActivityAt);
+        Assert.Null(conversation.ResolvedAt);
+        Assert.Null(conversation.AssigneeId);
+        Assert.Equal(phone, conversation.ContactPhone);
+
+        Assert.Equal(conversation.ContactId, detail.Contact.Id);
+        Assert.Equal(phone, detail.Contact.Phone);
+        Assert.Equal(t0, detail.Contact.CreatedAt);
+        Assert.Equal(t0.AddMinutes(2), detail.Contact.LastSeenAt);
+        Assert.Equal([(Channel.Sms, phone), (Channel.Phone, phone)], detail.Identities.Select(i => (i.Channel, i.Address)));
+
+        Assert.Equal([text.MessageId!.Value, mms.MessageId!.Value, call.MessageId!.Value], detail.Messages.Select(m => m.Id));
+        Assert.Equal([t0, t0.AddMinutes(1), t0.AddMinutes(2)], detail.Messages.Select(m => m.ReceivedAt));
+        Assert.Equal([MessageKind.Text, MessageKind.Media, MessageKind.Transcript], detail.Messages.Select(m => m.Kind));
+        Assert.All(detail.Messages, m => Assert.Equal(Direction.In, m.Direction));
+        Assert.Equal("주민번호 900101-******* 로 신청했어요", detail.Messages[0].Body);
+        Assert.Equal("통지서", detail.Messages[1].Subject);
+        Assert.Equal(NorthSms, detail.Messages[1].CenterAddress);
+        Assert.Equal(NorthLine, detail.Messages[2].CenterAddress);
+        Assert.Equal(providerAt, detail.Messages[2].ProviderAt);
+        Assert.Null(detail.Messages[0].ProviderAt);
+        Assert.Null(detail.Messages[0].Metadata);
+        using (var metadata = JsonDocument.Parse(detail.Messages[2].Metadata!))
+        {
+            Assert.Equal("completed", metadata.RootElement.GetProperty("status").GetString());
+            Assert.Equal(42, metadata.RootElement.GetProperty("durationSeconds").GetInt32());
+        }
+
+        Assert.Equal(
+            [
+                new AttachmentRow { MessageId = mms.MessageId.Value, Ordinal = 0, Purpose = "media", Url = "https://media.example.test/mms/1.jpg", ContentType = "image/jpeg", FileName = "notice-1.jpg", SizeBytes = 204_800 },
+                new AttachmentRow { MessageId = mms.MessageId.Value, Ordinal = 1, Purpose = "full_text", Url = "https://media.example.test/mms/1.txt", ContentType = "text/plain" },
+            ],
+            detail.Attachments);
+        Assert.Equal(
+            [
+                new SegmentRow { MessageId = call.MessageId.Value, Ordinal = 0, Speaker = "resident", StartMs = 0, EndMs = 2_500, Text = "긴급복지 지원 문의드립니다.", Confidence = 0.93 },
+                new SegmentRow { MessageId = call.MessageId.Value, Ordinal = 1, Speaker = "counselor", StartMs = 2_500, EndMs = 6_000, Text = "생년월일과 주민번호 뒷자리를 말씀해 주세요.", Confidence = 0.88 },
+                new SegmentRow { MessageId = call.MessageId.Value, Ordinal = 2, Speaker = "resident", StartMs = 6_000, EndMs = 9_750, Text = "850315-******* 입니다.", Confidence = null },
+            ],
+            detail.Segments);
+    }
+
+    // ---------------------------------------------------------------- accounts
+
+    [Fact]
+    public async Task Usernames_are_case_insensitive_and_unique()
+    {
+        var kim = NewAccount("  Kim.Counselor ");
+        Assert.True(await H.Accounts.InsertAsync(kim, Ct));
+        Assert.False(await H.Accounts.InsertAsync(NewAccount("kim.counselor"), Ct));
+        Assert.False(await H.Accounts.InsertAsync(NewAccount("KIM.COUNSELOR", center: South, role: Roles.Manager), Ct));
+        Assert.True(await H.Accounts.InsertAsync(NewAccount("lee.manager", role: Roles.Manager), Ct));
+
+        Assert.Equal(2, await H.CountAsync("accounts"));
+        var found = await H.Accounts.FindByUsernameAsync("KIM.counselor", Ct);
+        Assert.NotNull(found);
+        Assert.Equal(kim with { Username = "kim.counselor" }, found);
+        Assert.Equal(found, await H.Accounts.FindAsync(kim.Id, Ct));
+        Assert.Equal(["kim.counselor", "lee.manager"], (await H.Accounts.ListAsync(North, Ct)).Select(a => a.Username));
+        Assert.Empty(await H.Accounts.ListAsync(South, Ct));
+        Assert.Null(await H.Accounts.FindByUsernameAsync("kim.counsel0r", Ct));
+    }
+
+    [Fact]
+    public async Task The_nth_failed_login_locks_the_account_and_resets_the_counter()
+    {
+        var account = NewAccount("choi.counselor");
+        Assert.True(await H.Accounts.InsertAsync(account, Ct));
+        var now = StoreHarness.Start.AddHours(1);
+        var lockUntil = now.AddMinutes(15);
+
+        Assert.False(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, now, lockUntil, Ct));
+        Assert.Equal((1, (DateTimeOffset?)null), await FailuresAsync(account.Id));
+        Assert.False(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, now, lockUntil, Ct));
+        Assert.Equal((2, (DateTimeOffset?)null), await FailuresAsync(account.Id));
+        Assert.True(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, now, lockUntil, Ct));
+        Assert.Equal((0, (DateTimeOffset?)lockUntil), await FailuresAsync(account.Id));
+
+        // Still locked on the next failure within the lock, which counts from zero again and does not extend it.
+        Assert.True(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, now.AddMinutes(1), now.AddMinutes(16), Ct));
+        Assert.Equal((1, (DateTimeOffset?)lockUntil), await FailuresAsync(account.Id));
+        // After the lock has run out a failure is just a failure.
+        Assert.False(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, lockUntil.AddSeconds(1), lockUntil.AddMinutes(16), Ct));
+        Assert.Equal((2, (DateTimeOffset?)lockUntil), await FailuresAsync(account.Id));
+
+        await H.Accounts.RecordSuccessfulLoginAsync(account.Id, Ct);
+        Assert.Equal((0, (DateTimeOffset?)null), await FailuresAsync(account.Id));
+
+        // Another account's failures are its own.
+        var other = NewAccount("jung.counselor");
+        Assert.True(await H.Accounts.InsertAsync(other, Ct));
+        Assert.False(await H.Accounts.RecordFailedLoginAsync(other.Id, 3, now, lockUntil, Ct));
+        Assert.Equal((0, (DateTimeOffset?)null), await FailuresAsync(account.Id));
+        Assert.Equal((1, (DateTimeOffset?)null), await FailuresAsync(other.Id));
+    }
+
+    [Fact]
+    public async Task Disabling_an_account_only_reaches_accounts_of_the_given_center()
+    {
+        var northAccount = NewAccount("han.counselor");
+        var southAccount = NewAccount("yoon.counselor", center: South);
+        Assert.True(await H.Accounts.InsertAsync(northAccount, Ct));
+        Assert.True(await H.Accounts.InsertAsync(southAccount, Ct));
+        var at = StoreHarness.Start.AddHours(2);
+
+        Assert.False(await H.Accounts.SetDisabledAsync(southAccount.Id, North, at, Ct));
+        Assert.Null((await H.Accounts.FindAsync(southAccount.Id, Ct))!.DisabledAt);
+
+        await H.Accounts.RecordFailedLoginAsync(northAccount.Id, 5, at, at.AddMinutes(15), Ct);
+        Assert.True(await H.Accounts.SetDisabledAsync(northAccount.Id, North, at, Ct));
+        var disabled = await H.Accounts.FindAsync(northAccount.Id, Ct);
+        Assert.Equal(at, disabled!.DisabledAt);
+        Assert.Equal(0, disabled.FailedLogins);
+        Assert.Null((await H.Accounts.FindAsync(southAccount.Id, Ct))!.DisabledAt);
+
+        Assert.False(await H.Accounts.SetDisabledAsync(northAccount.Id, South, null, Ct));
+        Assert.Equal(at, (await H.Accounts.FindAsync(northAccount.Id, Ct))!.DisabledAt);
+        Assert.True(await H.Accounts.SetDisabledAsync(northAccount.Id, North, null, Ct));
+        Assert.Null((await H.Accounts.FindAsync(northAccount.Id, Ct))!.DisabledAt);
+        Assert.False(await H.Accounts.SetDisabledAsync(Guid.CreateVersion7(), North, at, Ct));
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    [Fact]
+    public async Task Audit_entries_are_listed_newest_first_with_every_field()
+    {
+        var accountId = Guid.CreateVersion7();
+        var contactId = Guid.CreateVersion7();
+        var conversationId = Guid.CreateVersion7();
+        var list = new AuditEntry(North, accountId, "kim.counselor", "10.20.30.40", AuditActions.ConversationList, Detail: "status=open");
+        var read = new AuditEntry(North, accountId, "kim.counselor", "10.20.30.40", AuditActions.ConversationRead, contactId, conversationId);
+        var created = new AuditEntry(North, null, "system", null, AuditActions.AccountCreated, Detail: "lee.manager");
+        var neighbour = new AuditEntry(South, Guid.CreateVersion7(), "yoon.counselor", "::1", AuditActions.ConversationRead, Guid.CreateVersion7(), Guid.CreateVersion7());
+
+        var t0 = H.Clock.Now;
+        await H.Audit.WriteAsync([list], Ct);
+        H.Clock.Advance(TimeSpan.FromSeconds(1));
+        await H.Audit.WriteAsync([read, neighbour], Ct);
+        H.Clock.Advance(TimeSpan.FromSeconds(1));
+        await H.Audit.WriteAsync([created], Ct);
+        await H.Audit.WriteAsync([], Ct);
+
+        var records = await H.Audit.ListAsync(North, null, 100, Ct);
+        Assert.Equal([created, read, list], records.Select(AsEntry));
+        Assert.Equal([t0.AddSeconds(2), t0.AddSeconds(1), t0], records.Select(r => r.At));
+        Assert.Equal(3, records.Select(r => r.Id).Distinct().Count());
+
+        var aboutResident = Assert.Single(await H.Audit.ListAsync(North, contactId, 100, Ct));
+        Assert.Equal(read, AsEntry(aboutResident));
+        Assert.Equal([created, read], (await H.Audit.ListAsync(North, null, 2, Ct)).Select(AsEntry));
+        Assert.Equal(neighbour, AsEntry(Assert.Single(await H.Audit.ListAsync(South, null, 100, Ct))));
+        Assert.Empty(await H.Audit.ListAsync(South, contactId, 100, Ct));
+    }
+
+    [Fact]
+    public async Task The_audit_log_refuses_update_and_delete_at_the_database()
+    {
+        await H.Audit.WriteAsync([new AuditEntry(North, Guid.CreateVersion7(), "kim.counselor", "10.20.30.40", AuditActions.ConversationRead, Guid.CreateVersion7(), Guid.CreateVersion7())], Ct);
+
+        var update = await Assert.ThrowsAnyAsync<DbException>(() => H.ExecuteAsync("UPDATE audit_log SET username = 'someone.else'"));
+        Assert.Contains("append-only", update.Message);
+        var delete = await Assert.ThrowsAnyAsync<DbException>(() => H.ExecuteAsync("DELETE FROM audit_log"));
+        Assert.Contains("append-only", delete.Message);
+
+        var record = Assert.Single(await H.Audit.ListAsync(North, null, 10, Ct));
+        Assert.Equal("kim.counselor", record.Username);
+        Assert.Equal(1, await H.CountAsync("audit_log"));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private async Task<Guid> ResolveAsync(string centerId, string channel, string address, string? phone)
+    {
+        await using var s = await H.Database.BeginAsync(Ct);
+        var contactId = await H.Conversations.ResolveContactAsync(s, centerId, channel, address, phone, H.Clock.Now, Ct);
+        await s.CommitAsync(Ct);
+        return contactId;
+    }
+
+    private async Task<Guid> InsertConversationAsync(Guid contactId)
+    {
+        await using var s = await H.Database.BeginAsync(Ct);
+        var id = await H.Conversations.InsertConversationAsync(s, North, contactId, Channel.Sms, Line.Text24, H.Clock.Now, Ct);
+        await s.CommitAsync(Ct);
+        return id;
+    }
+
+    private async Task<Guid> ConversationOfAsync(InboundMessage message)
+    {
+        var result = await H.Ingest.IngestAsync(message, Ct);
+        Assert.Equal(IngestOutcome.Stored, result.Outcome);
+        return result.ConversationId!.Value;
+    }
+
+    /// <summary>Starts all ingests together on the thread pool and waits for every one.</summary>
+    private async Task<IReadOnlyList<IngestResult>> ConcurrentlyAsync(int count, Func<int, InboundMessage> message)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ingests = Enumerable.Range(0, count)
+            .Select(i => Task.Run(async () =>
+            {
+                await gate.Task;
+                return await H.Ingest.IngestAsync(message(i), Ct);
+            }, Ct))
+            .ToList();
+        gate.SetResult();
+        return await Task.WhenAll(ingests);
+    }
+
+    private async Task<IReadOnlyList<EventRow>> EventsAsync()
+    {
+        var rows = await H.QueryAsync<EventRow>("SELECT seq, conversation_id, type, payload FROM conversation_events ORDER BY seq");
+        return [.. rows.Select(r =>
+        {
+            using var payload = JsonDocument.Parse(r.Payload);
+            return r with { MessageId = payload.RootElement.TryGetProperty("messageId", out var m) ? m.GetGuid() : null };
+        })];
+    }
+
+    private async Task<(int FailedLogins, DateTimeOffset? LockedUntil)> FailuresAsync(Guid id)
+    {
+        var account = await H.Accounts.FindAsync(id, Ct);
+        return (account!.FailedLogins, account.LockedUntil);
+    }
+
+    private static AuditEntry AsEntry(AuditRecord r) =>
+        new(r.CenterId, r.AccountId, r.Username, r.SourceIp, r.Action, r.ContactId, r.ConversationId, r.Detail);
+
+    private static Account NewAccount(string username, string center = North, string role = Roles.Counselor) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        CenterId = center,
+        Username = username,
+        DisplayName = "테스트 상담사",
+        Role = role,
+        PasswordHash = "test-hash-not-a-real-password",
+        CreatedAt = StoreHarness.Start,
+    };
+
+    /// <summary>A made-up Korean mobile number in E.164, different on every call.</summary>
+    private static string NewResidentPhone() => $"+82109{Interlocked.Increment(ref _residents):D7}";
+
+    private static string NewKakaoUserKey() => "kakao-user-" + Guid.NewGuid().ToString("N")[..20];
+
+    private static string NewProviderId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    private static InboundMessage Sms(string phone, string center = North, string body = "기초생활수급 신청 방법을 알고 싶습니다.") => new()
+    {
+        CenterId = center,
+        Channel = Channel.Sms,
+        CenterAddress = center == North ? NorthSms : SouthSms,
+        ResidentAddress = phone,
+        ResidentPhone = phone,
+        ProviderMessageId = NewProviderId("SM"),
+        Kind = MessageKind.Text,
+        Body = body,
+    };
+
+    private static InboundMessage Call(string phone) => new()
+    {
+        CenterId = North,
+        Channel = Channel.Phone,
+        CenterAddress = NorthLine,
+        ResidentAddress = phone,
+        ResidentPhone = phone,
+        ProviderMessageId = NewProviderId("call"),
+        Kind = MessageKind.Transcript,
+        Body = "통화 녹취",
+    };
+
+    private static InboundMessage Kakao(string userKey) => new()
+    {
+        CenterId = North,
+        Channel = Channel.Kakao,
+        CenterAddress = NorthKakao,
+        ResidentAddress = userKey,
+        ProviderMessageId = NewProviderId("kakao"),
+        Kind = MessageKind.Text,
+        Body = "장애인 활동지원 신청하고 싶어요",
+    };
+
+    private sealed record JournalRow
+    {
+        public int Version { get; init; }
+        public required string Name { get; init; }
+        public required string AppliedAt { get; init; }
+    }
+
+    private sealed record ConversationRow
+    {
+        public Guid Id { get; init; }
+        public Guid ContactId { get; init; }
+        public required string Status { get; init; }
+        public required string Line { get; init; }
+    }
+
+    private sealed record EventRow
+    {
+        public long Seq { get; init; }
+        public Guid ConversationId { get; init; }
+        public required string Type { get; init; }
+        public required string Payload { get; init; }
+        public Guid? MessageId { get; init; }
+    }
+}

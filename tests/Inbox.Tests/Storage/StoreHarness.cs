@@ -1,0 +1,175 @@
+using Inbox.Accounts;
+using Inbox.Audit;
+using Inbox.Conversations;
+using Inbox.Ingest;
+using Inbox.Storage;
+using Inbox.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Inbox.Tests.Storage;
+
+/// <summary>
+/// A fresh, migrated database of one store with the store classes wired exactly as the application wires them,
+/// but without HTTP. Disposing it drops the database (PostgreSQL) or deletes the file (SQLite).
+/// </summary>
+public sealed class StoreHarness : IAsyncDisposable
+{
+    /// <summary>Where every clock of the contract tests starts: a Monday morning, in UTC.</summary>
+    public static readonly DateTimeOffset Start = new(2025, 3, 3, 0, 0, 0, TimeSpan.Zero);
+
+    private StoreHarness(TestStore store, string connectionString, SqlDialect dialect, int appliedOnCreate)
+    {
+        Store = store;
+        ConnectionString = connectionString;
+        Dialect = dialect;
+        Database = new Database(dialect);
+        AppliedOnCreate = appliedOnCreate;
+        Conversations = new ConversationStore();
+        Ingest = new IngestService(Database, Conversations, Clock);
+        Queries = new ConversationQueries(Database);
+        Accounts = new AccountStore(Database);
+        Audit = new AuditLog(Database, Clock);
+    }
+
+    public TestStore Store { get; }
+
+    public string ConnectionString { get; }
+
+    public SqlDialect Dialect { get; }
+
+    public Database Database { get; }
+
+    /// <summary>How many scripts the first <see cref="Migrator.MigrateAsync"/> on the empty database applied.</summary>
+    public int AppliedOnCreate { get; }
+
+    /// <summary>The clock of ingest and audit; migrations run on the system clock, as in the application.</summary>
+    public ManualClock Clock { get; } = new(Start);
+
+    public ConversationStore Conversations { get; }
+
+    public IngestService Ingest { get; }
+
+    public ConversationQueries Queries { get; }
+
+    public AccountStore Accounts { get; }
+
+    public AuditLog Audit { get; }
+
+    public static async Task<StoreHarness> CreateAsync(TestStore store, CancellationToken ct)
+    {
+        DapperTypeHandlers.Register();
+        var connectionString = await store.CreateDatabaseAsync();
+        SqlDialect dialect = store.Provider switch
+        {
+            "sqlite" => new SqliteDialect(connectionString),
+            "postgres" => new PostgresDialect(connectionString),
+            _ => throw new InvalidOperationException($"No dialect for the '{store.Provider}' store."),
+        };
+        var applied = await NewMigrator(new Database(dialect)).MigrateAsync(ct);
+        return new StoreHarness(store, connectionString, dialect, applied);
+    }
+
+    public Migrator NewMigrator() => NewMigrator(Database);
+
+    private static Migrator NewMigrator(Database database) => new(database, TimeProvider.System, NullLogger<Migrator>.Instance);
+
+    /// <summary>Runs one statement in its own committed transaction.</summary>
+    public async Task<int> ExecuteAsync(string sql, object? args = null)
+    {
+        await using var s = await Database.BeginAsync(CancellationToken.None);
+        var changed = await s.ExecuteAsync(sql, args, CancellationToken.None);
+        await s.CommitAsync(CancellationToken.None);
+        return changed;
+    }
+
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var s = await Database.ReadAsync(CancellationToken.None);
+        return await s.QueryAsync<T>(sql, args, CancellationToken.None);
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql, object? args = null)
+    {
+        await using var s = await Database.ReadAsync(CancellationToken.None);
+        return await s.ScalarAsync<T>(sql, args, CancellationToken.None);
+    }
+
+    public async Task<long> CountAsync(string table, string? where = null, object? args = null) =>
+        await ScalarAsync<long>($"SELECT COUNT(*) FROM {table}" + (where is null ? "" : " WHERE " + where), args);
+
+    /// <summary>Row counts of everything ingest may write, to prove an operation changed nothing.</summary>
+    public async Task<string> SnapshotAsync()
+    {
+        string[] tables = ["contacts", "channel_identities", "conversations", "messages", "attachments", "transcript_segments", "conversation_events"];
+        var counts = new List<string>();
+        foreach (var table in tables)
+            counts.Add($"{table}={await CountAsync(table)}");
+        counts.Add($"event_sequence={await ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1")}");
+        return string.Join(", ", counts);
+    }
+
+    /// <summary>Every table, index and trigger of the schema with its definition, one line each, sorted.</summary>
+    public async Task<IReadOnlyList<string>> SchemaAsync() => Store.Provider switch
+    {
+        "sqlite" => await QueryAsync<string>(
+            "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master ORDER BY type, name"),
+        _ => await QueryAsync<string>(
+            """
+            SELECT 'table ' || tablename FROM pg_tables WHERE schemaname = 'public'
+            UNION ALL SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+            UNION ALL SELECT 'trigger ' || tgname || ' on ' || tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal
+            ORDER BY 1
+            """),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (Dialect is PostgresDialect)
+            {
+                var admin = Environment.GetEnvironmentVariable(PostgresStore.Variable);
+                var name = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
+                await using var connection = new NpgsqlConnection(admin);
+                await connection.OpenAsync();
+                // FORCE ends the pooled connections of the dialect too, so test databases do not use up max_connections.
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+                await drop.ExecuteNonQueryAsync();
+            }
+            else if (Dialect is SqliteDialect sqlite)
+            {
+                await using (var connection = (SqliteConnection)sqlite.CreateConnection())
+                    SqliteConnection.ClearPool(connection);
+                Directory.Delete(Path.GetDirectoryName(sqlite.FilePath)!, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A temp file left behind is harmless.
+        }
+    }
+}
+
+/// <summary>A clock the test sets by hand. With a <see cref="Step"/>, every reading moves it on by that much.</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public TimeSpan Step { get; set; }
+
+    public DateTimeOffset Now
+    {
+        get => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
+    }
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        var step = Step.Ticks;
+        return new DateTimeOffset(Interlocked.Add(ref _ticks, step) - step, TimeSpan.Zero);
+    }
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
