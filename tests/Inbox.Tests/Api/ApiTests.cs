@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Inbox.Tests.Infrastructure;
-using Inbox.Tests.Webhooks;
 
 namespace Inbox.Tests.Api;
 
@@ -138,11 +137,11 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
     [Fact]
     public async Task Conversations_are_listed_most_recent_first_filtered_and_paged()
     {
-        var residents = Enumerable.Range(0, 7).Select(_ => WebhookTests<TStore>.RandomMobile()).ToList();
+        var residents = Enumerable.Range(0, 7).Select(_ => Payloads.RandomMobile()).ToList();
         foreach (var r in residents)
-            Assert.Equal(HttpStatusCode.OK, (await Server.PostSignedAsync("/webhooks/sms/gateway", WebhookTests<TStore>.Gateway(r.Dashed, "문의드립니다"), TestServer.GatewaySecret)).StatusCode);
-        var caller = WebhookTests<TStore>.RandomMobile();
-        Assert.Equal(HttpStatusCode.OK, (await Server.PostSignedAsync("/webhooks/phone/transcripts", WebhookTests<TStore>.Transcript(caller.Compact, "missed"), TestServer.PhoneSecret)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(r.Dashed, "문의드립니다"), TestServer.GatewaySecret)).StatusCode);
+        var caller = Payloads.RandomMobile();
+        Assert.Equal(HttpStatusCode.OK, (await Server.PostSignedAsync("/webhooks/phone/transcripts", Payloads.Transcript(caller.Compact, "missed"), TestServer.PhoneSecret)).StatusCode);
 
         var counselor = await Server.ClientForNewUserAsync("counselor");
         var seen = new List<JsonElement>();
@@ -182,11 +181,11 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
     [Fact]
     public async Task A_conversation_shows_its_contact_with_identities_and_every_message_in_order()
     {
-        var resident = WebhookTests<TStore>.RandomMobile();
+        var resident = Payloads.RandomMobile();
         string[] texts = ["첫 번째 문의", "두 번째 문의", "세 번째 문의"];
         foreach (var text in texts)
-            await Server.PostSignedAsync("/webhooks/sms/gateway", WebhookTests<TStore>.Gateway(resident.Dashed, text), TestServer.GatewaySecret);
-        await Server.PostSignedAsync("/webhooks/phone/transcripts", WebhookTests<TStore>.Transcript(resident.Compact, "answered"), TestServer.PhoneSecret);
+            await Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(resident.Dashed, text), TestServer.GatewaySecret);
+        await Server.PostSignedAsync("/webhooks/phone/transcripts", Payloads.Transcript(resident.Compact, "answered"), TestServer.PhoneSecret);
 
         var counselor = await Server.ClientForNewUserAsync("counselor");
         var list = await counselor.GetFromJsonAsync<JsonElement>($"/api/conversations?phone={resident.Compact}");
@@ -206,10 +205,10 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
     [Fact]
     public async Task A_center_sees_none_of_another_centers_conversations()
     {
-        var northResident = WebhookTests<TStore>.RandomMobile();
-        var southResident = WebhookTests<TStore>.RandomMobile();
-        var north = await Server.PostSignedAsync("/webhooks/sms/gateway", WebhookTests<TStore>.Gateway(northResident.Dashed, "북부 문의"), TestServer.GatewaySecret);
-        await Server.PostSignedAsync("/webhooks/sms/gateway", WebhookTests<TStore>.Gateway(southResident.Dashed, "남부 문의", to: "1588-0000"), TestServer.GatewaySecret);
+        var northResident = Payloads.RandomMobile();
+        var southResident = Payloads.RandomMobile();
+        var north = await Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(northResident.Dashed, "북부 문의"), TestServer.GatewaySecret);
+        await Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(southResident.Dashed, "남부 문의", to: "1588-0000"), TestServer.GatewaySecret);
         var northConversation = (await north.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>();
 
         var southCounselor = await Server.ClientForNewUserAsync("counselor", center: "south");
@@ -228,8 +227,8 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
     [Fact]
     public async Task Every_read_of_a_residents_record_is_in_the_access_log_with_account_time_ip_resident_and_action()
     {
-        var resident = WebhookTests<TStore>.RandomMobile();
-        var stored = await Server.PostSignedAsync("/webhooks/sms/gateway", WebhookTests<TStore>.Gateway(resident.Dashed, "기록 열람 확인"), TestServer.GatewaySecret);
+        var resident = Payloads.RandomMobile();
+        var stored = await Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(resident.Dashed, "기록 열람 확인"), TestServer.GatewaySecret);
         var conversationId = (await stored.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>();
 
         var counselor = await Server.ClientForNewUserAsync("counselor");

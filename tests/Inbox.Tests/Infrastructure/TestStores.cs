@@ -12,6 +12,21 @@ public abstract class TestStore
     public virtual string? SkipReason => null;
 
     public abstract Task<string> CreateDatabaseAsync();
+
+    /// <summary>A fresh database whose availability the test controls.</summary>
+    public abstract Task<StoreOutage> CreateInterruptibleDatabaseAsync();
+}
+
+/// <summary>A database a test can take away and give back, as a crashed disk or database server would.</summary>
+public abstract class StoreOutage : IAsyncDisposable
+{
+    public abstract string ConnectionString { get; }
+
+    public abstract void Cut();
+
+    public abstract void Restore();
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 public sealed class SqliteStore : TestStore
@@ -23,6 +38,24 @@ public sealed class SqliteStore : TestStore
         var directory = Path.Combine(Path.GetTempPath(), "inbox-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         return Task.FromResult(new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "inbox.db") }.ToString());
+    }
+
+    public override async Task<StoreOutage> CreateInterruptibleDatabaseAsync() => new FolderOutage(await CreateDatabaseAsync());
+
+    /// <summary>Moves the database's folder away: new connections cannot open the file.</summary>
+    private sealed class FolderOutage(string connectionString) : StoreOutage
+    {
+        private readonly string _folder = Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource)!;
+
+        public override string ConnectionString => connectionString;
+
+        public override void Cut()
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Move(_folder, _folder + ".away");
+        }
+
+        public override void Restore() => Directory.Move(_folder + ".away", _folder);
     }
 }
 
@@ -48,5 +81,28 @@ public sealed class PostgresStore : TestStore
             await create.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(AdminConnection) { Database = name, Pooling = true }.ToString();
+    }
+
+    public override async Task<StoreOutage> CreateInterruptibleDatabaseAsync()
+    {
+        var direct = new NpgsqlConnectionStringBuilder(await CreateDatabaseAsync());
+        var proxy = new TcpProxy(direct.Port);
+        proxy.Start();
+        direct.Host = "127.0.0.1";
+        direct.Port = proxy.Port;
+        direct.Timeout = 3;
+        return new ProxyOutage(proxy, direct.ToString());
+    }
+
+    /// <summary>Stops the relay in front of PostgreSQL: open connections break, new ones are refused.</summary>
+    private sealed class ProxyOutage(TcpProxy proxy, string connectionString) : StoreOutage
+    {
+        public override string ConnectionString => connectionString;
+
+        public override void Cut() => proxy.Stop();
+
+        public override void Restore() => proxy.Start();
+
+        public override ValueTask DisposeAsync() => proxy.DisposeAsync();
     }
 }

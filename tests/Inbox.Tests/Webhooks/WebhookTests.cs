@@ -119,9 +119,9 @@ public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>
     [Fact]
     public async Task An_sms_and_a_call_from_the_same_phone_are_one_contact_in_one_conversation()
     {
-        var resident = RandomMobile();
-        var sms = await Server.PostSignedAsync("/webhooks/sms/gateway", Gateway(resident.Dashed, "전화 부탁드립니다"), TestServer.GatewaySecret);
-        var call = await Server.PostSignedAsync("/webhooks/phone/transcripts", Transcript(resident.Compact, "missed"), TestServer.PhoneSecret);
+        var resident = Payloads.RandomMobile();
+        var sms = await Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(resident.Dashed, "전화 부탁드립니다"), TestServer.GatewaySecret);
+        var call = await Server.PostSignedAsync("/webhooks/phone/transcripts", Payloads.Transcript(resident.Compact, "missed"), TestServer.PhoneSecret);
         Assert.Equal(HttpStatusCode.OK, sms.StatusCode);
         Assert.Equal(HttpStatusCode.OK, call.StatusCode);
 
@@ -137,10 +137,10 @@ public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>
     [InlineData(12)]
     public async Task Concurrent_webhooks_for_one_new_resident_make_one_contact_and_one_conversation(int concurrent)
     {
-        var resident = RandomMobile();
+        var resident = Payloads.RandomMobile();
         var responses = await Task.WhenAll(Enumerable.Range(0, concurrent).Select(i => i % 2 == 0
-            ? Server.PostSignedAsync("/webhooks/sms/gateway", Gateway(resident.Dashed, $"문의 {i}"), TestServer.GatewaySecret)
-            : Server.PostSignedAsync("/webhooks/phone/transcripts", Transcript(resident.Compact, "answered"), TestServer.PhoneSecret)));
+            ? Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(resident.Dashed, $"문의 {i}"), TestServer.GatewaySecret)
+            : Server.PostSignedAsync("/webhooks/phone/transcripts", Payloads.Transcript(resident.Compact, "answered"), TestServer.PhoneSecret)));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Equal(1, await Server.CountAsync("contacts", "phone = @phone", new { phone = resident.E164 }));
@@ -151,7 +151,7 @@ public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>
     [Fact]
     public async Task The_same_message_delivered_concurrently_is_stored_once()
     {
-        var body = Gateway(RandomMobile().Dashed, "같은 메시지");
+        var body = Payloads.Gateway(Payloads.RandomMobile().Dashed, "같은 메시지");
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Server.PostSignedAsync("/webhooks/sms/gateway", body, TestServer.GatewaySecret)));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
@@ -165,8 +165,8 @@ public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>
     [Fact]
     public async Task Traffic_to_another_centers_number_lands_in_that_center()
     {
-        var resident = RandomMobile();
-        var response = await Server.PostSignedAsync("/webhooks/sms/gateway", Gateway(resident.Dashed, "남부센터 문의", to: "1588-0000"), TestServer.GatewaySecret);
+        var resident = Payloads.RandomMobile();
+        var response = await Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(resident.Dashed, "남부센터 문의", to: "1588-0000"), TestServer.GatewaySecret);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, await Server.CountAsync("conversations c JOIN contacts k ON k.id = c.contact_id", "k.phone = @phone AND c.center_id = 'south'", new { phone = resident.E164 }));
     }
@@ -216,7 +216,7 @@ public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>
     [Fact]
     public async Task Unsigned_wrongly_signed_and_stale_requests_are_refused_with_401()
     {
-        var body = Gateway(RandomMobile().Dashed, "서명 확인");
+        var body = Payloads.Gateway(Payloads.RandomMobile().Dashed, "서명 확인");
         var before = await Server.SnapshotAsync();
 
         var unsigned = new HttpRequestMessage(HttpMethod.Post, "/webhooks/sms/gateway") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -245,7 +245,7 @@ public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>
     public async Task A_body_over_256_KiB_is_refused_with_413()
     {
         var before = await Server.SnapshotAsync();
-        var body = Gateway(RandomMobile().Dashed, new string('가', 90_000)); // 270,000 bytes of UTF-8
+        var body = Payloads.Gateway(Payloads.RandomMobile().Dashed, new string('가', 90_000)); // 270,000 bytes of UTF-8
         var response = await Server.PostSignedAsync("/webhooks/sms/gateway", body, TestServer.GatewaySecret);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
@@ -322,34 +322,4 @@ public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>
     }
 
     private static JsonObject Json(Sample sample) => JsonNode.Parse(sample.Body)!.AsObject();
-
-    internal static (string Dashed, string Compact, string E164) RandomMobile()
-    {
-        var n = Random.Shared.Next(2000_0000, 9999_9999).ToString();
-        return ($"010-{n[..4]}-{n[4..]}", $"010{n}", $"+8210{n}");
-    }
-
-    internal static string Gateway(string from, string text, string to = "1899-6808") => JsonSerializer.Serialize(new
-    {
-        messageId = "MO-" + Guid.NewGuid().ToString("N"),
-        from,
-        to,
-        text,
-        receivedAt = "2026-11-20T10:15:00+09:00",
-    });
-
-    internal static string Transcript(string caller, string status) => JsonSerializer.Serialize(new
-    {
-        callId = "call-" + Guid.NewGuid().ToString("N"),
-        direction = "inbound",
-        callerNumber = caller,
-        calledNumber = "1899-6808",
-        status,
-        startedAt = "2026-11-20T10:20:00+09:00",
-        endedAt = "2026-11-20T10:24:00+09:00",
-        language = "ko-KR",
-        segments = status == "answered"
-            ? new object[] { new { speaker = "resident", startMs = 0, endMs = 2400, text = "기초연금 문의드려요", confidence = 0.93 } }
-            : [],
-    });
 }
