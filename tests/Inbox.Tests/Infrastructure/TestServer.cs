@@ -128,12 +128,12 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>Posts a Twilio form, signed over the URL as called.</summary>
-    public Task<HttpResponseMessage> PostTwilioAsync(IReadOnlyList<KeyValuePair<string, string>> form, string? token = TwilioToken)
+    public Task<HttpResponseMessage> PostTwilioAsync(IReadOnlyList<KeyValuePair<string, string>> form, string? token = TwilioToken, string? signedUrl = null)
     {
         var url = new Uri(BaseAddress, "/webhooks/sms/twilio").ToString();
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
         if (token is not null)
-            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(token, url, form));
+            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(token, signedUrl ?? url, form));
         return Client.SendAsync(request);
     }
 
