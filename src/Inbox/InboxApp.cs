@@ -5,6 +5,9 @@ using Inbox.Centers;
 using Inbox.Channels;
 using Inbox.Conversations;
 using Inbox.Ingest;
+using Inbox.Live;
+using Inbox.Outbound;
+using Inbox.Outbound.Senders;
 using Inbox.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -29,6 +32,19 @@ public static class InboxApp
         services.AddSingleton<ConversationQueries>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<EventSignal>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<EventFeed>();
+        services.AddSingleton<ConversationService>();
+        services.AddSingleton<DeliveryReceipts>();
+        services.AddSingleton<ConnectionCounter>();
+        services.AddSingleton<AutoAssigner>();
+        services.AddHostedService(sp => sp.GetRequiredService<AutoAssigner>());
+        services.AddHostedService<EventDispatcher>();
+        services.AddChannelSenders();
+        services.AddHostedService<OutboxWorker>();
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024) // a reply is at most 10,000 characters
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Encoder = ConversationStore.Json.Encoder);
 
         services.Scan(scan => scan.FromAssemblyOf<IWebhookChannel>()
             .AddClasses(c => c.AssignableTo<IWebhookChannel>())
@@ -71,6 +87,7 @@ public static class InboxApp
         // An unknown channel is told so plainly (rather than being asked to sign in).
         webhooks.Map("/{**path}", (string? path) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
             title: "No such webhook.", detail: $"There is no webhook at /webhooks/{path}. See the README for the endpoints of each channel."));
+        app.MapHub<InboxHub>("/hubs/inbox");
         app.MapAccounts();
         app.MapConversations();
         app.MapAudit();

@@ -7,6 +7,8 @@ public static class AuditActions
 {
     public const string ConversationRead = "conversation.read";
     public const string ConversationList = "conversation.list";
+    public const string QueueRead = "queue.read";
+    public const string EventsRead = "events.read";
     public const string AccountCreated = "account.created";
     public const string AccountDisabled = "account.disabled";
     public const string AccountEnabled = "account.enabled";

@@ -10,9 +10,20 @@ public sealed class CenterOptions
     public List<string> SmsNumbers { get; set; } = [];
     public List<string> KakaoSenderKeys { get; set; } = [];
     public List<string> PhoneNumbers { get; set; } = [];
+    public AutoAssignOptions AutoAssign { get; set; } = new();
 }
 
-public sealed record Center(string Id, string Name, IReadOnlyList<string> SmsNumbers, IReadOnlyList<string> KakaoSenderKeys, IReadOnlyList<string> PhoneNumbers);
+/// <summary>Auto-assignment of new conversations to available counselors; off unless a center turns it on.</summary>
+public sealed class AutoAssignOptions
+{
+    public bool Enabled { get; set; }
+    /// <summary>Most open conversations a counselor is given automatically.</summary>
+    public int Capacity { get; set; } = 5;
+}
+
+public sealed record Center(
+    string Id, string Name, IReadOnlyList<string> SmsNumbers, IReadOnlyList<string> KakaoSenderKeys, IReadOnlyList<string> PhoneNumbers,
+    bool AutoAssign = false, int AutoAssignCapacity = 5);
 
 /// <summary>Routes inbound traffic to a center by the address it was sent to. Built once from configuration and checked at start-up.</summary>
 public sealed class CenterDirectory
@@ -35,7 +46,9 @@ public sealed class CenterDirectory
                 string.IsNullOrWhiteSpace(o.Name) ? o.Id : o.Name,
                 [.. o.SmsNumbers.Select((n, i) => Number(n, $"{where}:SmsNumbers:{i}"))],
                 [.. o.KakaoSenderKeys.Select(k => k.Trim())],
-                [.. o.PhoneNumbers.Select((n, i) => Number(n, $"{where}:PhoneNumbers:{i}"))]);
+                [.. o.PhoneNumbers.Select((n, i) => Number(n, $"{where}:PhoneNumbers:{i}"))],
+                o.AutoAssign.Enabled,
+                o.AutoAssign.Capacity > 0 ? o.AutoAssign.Capacity : throw new InvalidOperationException($"{where}:AutoAssign:Capacity must be at least 1."));
             _byId[o.Id] = center;
             Claim(center, "sms", center.SmsNumbers, where);
             Claim(center, "kakao", center.KakaoSenderKeys, where);

@@ -6,13 +6,16 @@ namespace Inbox.Conversations;
 public sealed record NewMessage(
     Guid Id, string CenterId, Guid ConversationId, Guid ContactId, string Channel, string Direction, string Kind,
     string? Body, string? Subject, string? CenterAddress, string? ProviderMessageId, Guid? AuthorId,
-    DateTimeOffset? ProviderAt, DateTimeOffset ReceivedAt, string? DeliveryStatus, string? Metadata);
+    DateTimeOffset? ProviderAt, DateTimeOffset ReceivedAt, string? DeliveryStatus, string? Metadata,
+    string? ClientMessageId = null, int Part = 0);
 
 public sealed record NewAttachment(Guid MessageId, int Ordinal, string Purpose, string Url, string? ContentType, string? FileName, long? SizeBytes);
 
 public sealed record NewSegment(Guid MessageId, int Ordinal, string Speaker, int StartMs, int EndMs, string Text, double? Confidence);
 
-public sealed record NewEvent(string CenterId, Guid ConversationId, string Type, object Payload, Guid? ActorId);
+/// <summary>An event to append. <paramref name="AssigneeId"/> is the conversation's assignee after the event and
+/// <paramref name="PreviousAssigneeId"/> the one before, when it changed: together they say which counselors may see it.</summary>
+public sealed record NewEvent(string CenterId, Guid? ConversationId, string Type, object Payload, Guid? ActorId, Guid? AssigneeId = null, Guid? PreviousAssigneeId = null);
 
 public sealed record MessageRef
 {
@@ -25,6 +28,7 @@ public sealed record OpenConversation
     public Guid Id { get; init; }
     public required string Status { get; init; }
     public required string Line { get; init; }
+    public Guid? AssigneeId { get; init; }
 }
 
 /// <summary>The writes of the conversation model. Every method joins the caller's transaction.</summary>
@@ -88,7 +92,7 @@ public sealed class ConversationStore
 
     public Task<OpenConversation?> FindOpenConversationAsync(DbSession s, Guid contactId, CancellationToken ct) =>
         s.SingleOrDefaultAsync<OpenConversation>(
-            "SELECT id, status, line FROM conversations WHERE contact_id = @contactId AND status <> 'resolved'",
+            "SELECT id, status, line, assignee_id FROM conversations WHERE contact_id = @contactId AND status <> 'resolved'",
             new { contactId }, ct);
 
     public async Task<Guid> InsertConversationAsync(DbSession s, string centerId, Guid contactId, string channel, string line, DateTimeOffset now, CancellationToken ct)
@@ -108,8 +112,8 @@ public sealed class ConversationStore
     {
         var sql = s.Dialect.InsertIgnoringDuplicates(
             "messages",
-            "id, center_id, conversation_id, contact_id, channel, direction, kind, body, subject, center_address, provider_message_id, author_id, provider_at, received_at, delivery_status, metadata",
-            "@Id, @CenterId, @ConversationId, @ContactId, @Channel, @Direction, @Kind, @Body, @Subject, @CenterAddress, @ProviderMessageId, @AuthorId, @ProviderAt, @ReceivedAt, @DeliveryStatus, @Metadata");
+            "id, center_id, conversation_id, contact_id, channel, direction, kind, body, subject, center_address, provider_message_id, author_id, provider_at, received_at, delivery_status, metadata, client_message_id, part",
+            "@Id, @CenterId, @ConversationId, @ContactId, @Channel, @Direction, @Kind, @Body, @Subject, @CenterAddress, @ProviderMessageId, @AuthorId, @ProviderAt, @ReceivedAt, @DeliveryStatus, @Metadata, @ClientMessageId, @Part");
         return await s.ExecuteAsync(sql, m, ct) == 1;
     }
 
@@ -160,10 +164,15 @@ public sealed class ConversationStore
             e.Type,
             payload = JsonSerializer.Serialize(e.Payload, Json),
             e.ActorId,
+            e.AssigneeId,
+            e.PreviousAssigneeId,
             now,
         }).ToList();
         await s.ExecuteAsync(
-            "INSERT INTO conversation_events (seq, center_id, conversation_id, type, payload, actor_id, created_at) VALUES (@seq, @CenterId, @ConversationId, @Type, @payload, @ActorId, @now)",
+            """
+            INSERT INTO conversation_events (seq, center_id, conversation_id, type, payload, actor_id, assignee_id, previous_assignee_id, created_at)
+            VALUES (@seq, @CenterId, @ConversationId, @Type, @payload, @ActorId, @AssigneeId, @PreviousAssigneeId, @now)
+            """,
             rows, ct);
         return last;
     }

@@ -56,4 +56,35 @@ public static class EventType
 {
     public const string ConversationOpened = "conversation.opened";
     public const string MessageAdded = "message.added";
+    public const string MessageUpdated = "message.updated";
+    public const string ConversationAssigned = "conversation.assigned";
+    public const string ConversationResolved = "conversation.resolved";
+    public const string ConversationReopened = "conversation.reopened";
+    public const string PresenceChanged = "presence.changed";
+}
+
+public static class Presence
+{
+    public const string Available = "available";
+    public const string Away = "away";
+    public const string Offline = "offline";
+
+    public static readonly IReadOnlyList<string> All = [Available, Away, Offline];
+}
+
+public static class DeliveryStatus
+{
+    public const string Queued = "queued";
+    public const string Sent = "sent";
+    public const string Delivered = "delivered";
+    public const string Failed = "failed";
+
+    /// <summary>Statuses only move forward: a late "sent" receipt never undoes "delivered".</summary>
+    public static int Rank(string? status) => status switch
+    {
+        Queued => 0,
+        Sent => 1,
+        Delivered or Failed => 2,
+        _ => -1,
+    };
 }

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Inbox.Conversations;
+using Inbox.Live;
 using Inbox.Privacy;
 using Inbox.Storage;
 
 namespace Inbox.Ingest;
 
 /// <summary>Turns what the channel adapters hand over into the one conversation model, one transaction per webhook.</summary>
-public sealed class IngestService(Database database, ConversationStore store, TimeProvider clock)
+public sealed class IngestService(Database database, ConversationStore store, EventSignal signal, TimeProvider clock)
 {
     public async Task<IngestResult> IngestAsync(InboundMessage m, CancellationToken ct)
     {
@@ -21,6 +22,7 @@ public sealed class IngestService(Database database, ConversationStore store, Ti
         var events = new List<NewEvent>();
         var conversation = await store.FindOpenConversationAsync(s, contactId, ct);
         Guid conversationId;
+        var assigneeId = conversation?.AssigneeId;
         if (conversation is null && m.OnlyIfOpen)
             return new IngestResult(IngestOutcome.Ignored, null, null, null);
         if (conversation is null)
@@ -54,9 +56,10 @@ public sealed class IngestService(Database database, ConversationStore store, Ti
         else
             await store.TouchConversationAsync(s, conversationId, now, ct);
 
-        events.Add(new NewEvent(m.CenterId, conversationId, EventType.MessageAdded, new { messageId, channel = m.Channel, direction = m.Direction, kind = m.Kind }, null));
+        events.Add(new NewEvent(m.CenterId, conversationId, EventType.MessageAdded, new { messageId, channel = m.Channel, direction = m.Direction, kind = m.Kind }, null, assigneeId));
         var last = await store.AppendEventsAsync(s, events, now, ct);
         await s.CommitAsync(ct);
+        signal.Ring();
         return new IngestResult(IngestOutcome.Stored, conversationId, messageId, last);
     }
 

@@ -66,6 +66,7 @@ public sealed class Database(SqlDialect dialect)
 public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTransaction? transaction, SemaphoreSlim? writeLock) : IAsyncDisposable
 {
     private bool _done;
+    private bool _disposed;
 
     public SqlDialect Dialect => dialect;
 
@@ -93,6 +94,9 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         try
         {
             if (transaction is not null)

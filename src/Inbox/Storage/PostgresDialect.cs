@@ -12,6 +12,11 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect
 
     public override DbConnection CreateConnection() => _dataSource.CreateConnection();
 
+    // Dapper hands Npgsql a list as one array parameter.
+    public override string InList(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override string SkipLocked => "FOR UPDATE SKIP LOCKED";
+
     // Any fixed number works; it only has to be the same on every node.
     public override string MigrationLock => "SELECT pg_advisory_lock(4711001)";
 

@@ -25,6 +25,12 @@ public abstract class SqlDialect
     public virtual string ReserveEventSequence =>
         "UPDATE event_sequence SET value = value + @count WHERE id = 1 RETURNING value";
 
+    /// <summary>Appended to a SELECT of rows to work on: rows another transaction holds are skipped, not waited for.</summary>
+    public virtual string SkipLocked => "";
+
+    /// <summary>"column is one of the list parameter". Dapper expands a list into (@p1, @p2, …) except where the driver takes arrays.</summary>
+    public virtual string InList(string column, string parameter) => $"{column} IN {parameter}";
+
     /// <summary>Row limit appended to an ORDER BY query.</summary>
     public virtual string Limit(string parameter) => $"LIMIT {parameter}";
 

@@ -25,6 +25,7 @@ public sealed class TestServer : IAsyncDisposable
     public const string KakaoSecret = "dev-kakao-secret";
     public const string PhoneSecret = "dev-phone-secret";
     public const string TwilioToken = "dev-twilio-auth-token";
+    public const string SigningKey = "test-signing-key-0123456789-0123456789-0123456789";
 
     private readonly WebApplication _app;
 
@@ -68,7 +69,7 @@ public sealed class TestServer : IAsyncDisposable
             ["Channels:Sms:Gateway:Secret"] = GatewaySecret,
             ["Channels:Kakao:Secret"] = KakaoSecret,
             ["Channels:Phone:Secret"] = PhoneSecret,
-            ["Auth:Jwt:SigningKey"] = "test-signing-key-0123456789-0123456789-0123456789",
+            ["Auth:Jwt:SigningKey"] = SigningKey,
             ["Auth:Bootstrap:Username"] = AdminUser,
             ["Auth:Bootstrap:Password"] = AdminPassword,
         };

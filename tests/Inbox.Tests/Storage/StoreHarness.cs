@@ -27,7 +27,7 @@ public sealed class StoreHarness : IAsyncDisposable
         Database = new Database(dialect);
         AppliedOnCreate = appliedOnCreate;
         Conversations = new ConversationStore();
-        Ingest = new IngestService(Database, Conversations, Clock);
+        Ingest = new IngestService(Database, Conversations, new Inbox.Live.EventSignal(), Clock);
         Queries = new ConversationQueries(Database);
         Accounts = new AccountStore(Database);
         Audit = new AuditLog(Database, Clock);

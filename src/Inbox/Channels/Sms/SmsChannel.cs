@@ -4,6 +4,7 @@ using System.Text.Json;
 using Inbox.Centers;
 using Inbox.Conversations;
 using Inbox.Ingest;
+using Inbox.Outbound;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Inbox.Channels.Sms;
@@ -12,7 +13,7 @@ namespace Inbox.Channels.Sms;
 /// SMS/LMS/MMS from residents, through a Twilio-compatible provider (form posts, X-Twilio-Signature) or a Korean
 /// two-way gateway (JSON, Inbox HMAC). Both become the same inbound message on the sms channel.
 /// </summary>
-public sealed class SmsChannel(IngestService ingest, CenterDirectory centers, IConfiguration configuration, TimeProvider clock) : IWebhookChannel
+public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, CenterDirectory centers, IConfiguration configuration, TimeProvider clock) : IWebhookChannel
 {
     private static readonly JsonSerializerOptions GatewayJson = new(JsonSerializerDefaults.Web);
 
@@ -20,21 +21,13 @@ public sealed class SmsChannel(IngestService ingest, CenterDirectory centers, IC
     {
         webhooks.MapPost("/sms/twilio", ReceiveTwilioAsync).WithName("SmsTwilioWebhook");
         webhooks.MapPost("/sms/gateway", ReceiveGatewayAsync).WithName("SmsGatewayWebhook");
+        webhooks.MapPost("/sms/status", ReceiveTwilioStatusAsync).WithName("SmsTwilioStatusWebhook");
+        webhooks.MapPost("/sms/gateway/status", ReceiveGatewayStatusAsync).WithName("SmsGatewayStatusWebhook");
     }
 
     private async Task<IResult> ReceiveTwilioAsync(HttpContext http, CancellationToken ct)
     {
-        var body = await Webhooks.ReadBodyAsync(http.Request, "application/x-www-form-urlencoded", ct);
-        var form = new FormReader(Encoding.UTF8.GetString(body)).ReadForm()
-            .ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
-
-        var token = configuration["Channels:Sms:Twilio:AuthToken"];
-        if (string.IsNullOrEmpty(token))
-            throw WebhookRejectedException.Unauthorized("The server has no Channels:Sms:Twilio:AuthToken configured, so it refuses this webhook.");
-        var url = TwilioUrl(http.Request);
-        if (!TwilioSignature.Verify(token, url, form, http.Request.Headers[TwilioSignature.Header]))
-            throw WebhookRejectedException.Unauthorized($"{TwilioSignature.Header} is missing or does not match (signed URL: {url}).");
-
+        var form = await ReadTwilioFormAsync(http, ct);
         var sid = Webhooks.Required(form.GetValueOrDefault("MessageSid"), "MessageSid");
         var from = Routing.Phone(form.GetValueOrDefault("From"), "From");
         var to = Routing.Phone(form.GetValueOrDefault("To"), "To");
@@ -105,6 +98,56 @@ public sealed class SmsChannel(IngestService ingest, CenterDirectory centers, IC
         return Webhooks.Accepted(result);
     }
 
+    /// <summary>Twilio's delivery receipt (StatusCallback) for a reply we sent.</summary>
+    private async Task<IResult> ReceiveTwilioStatusAsync(HttpContext http, CancellationToken ct)
+    {
+        var form = await ReadTwilioFormAsync(http, ct);
+        var sid = Webhooks.Required(form.GetValueOrDefault("MessageSid"), "MessageSid");
+        var twilioStatus = Webhooks.Required(form.GetValueOrDefault("MessageStatus"), "MessageStatus");
+        string? status = twilioStatus switch
+        {
+            "queued" or "accepted" or "scheduled" => null,
+            "sending" or "sent" => DeliveryStatus.Sent,
+            "delivered" or "read" => DeliveryStatus.Delivered,
+            "undelivered" or "failed" or "canceled" => DeliveryStatus.Failed,
+            _ => throw WebhookRejectedException.Invalid("MessageStatus", $"'MessageStatus' {twilioStatus} is not a Twilio message status."),
+        };
+        if (status is not null)
+        {
+            var error = form.GetValueOrDefault("ErrorCode") is { Length: > 0 } code ? $"Twilio error {code} ({twilioStatus})" : twilioStatus;
+            await receipts.ApplyAsync(Channel.Sms, sid, status, error, ct);
+        }
+        return Results.Text("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>", "text/xml", Encoding.UTF8);
+    }
+
+    /// <summary>The Korean gateway's delivery report (JSON, Inbox HMAC): messageId (the gateway's), status sent | delivered | failed, error.</summary>
+    private async Task<IResult> ReceiveGatewayStatusAsync(HttpContext http, CancellationToken ct)
+    {
+        var body = await Webhooks.ReadBodyAsync(http.Request, "application/json", ct);
+        Webhooks.VerifyInboxHmac(http.Request, body, configuration["Channels:Sms:Gateway:Secret"], "Channels:Sms:Gateway:Secret", clock.GetUtcNow());
+        var report = Webhooks.ParseJson<GatewayStatus>(body, GatewayJson);
+        var id = Webhooks.Required(report.MessageId, "messageId");
+        var status = Webhooks.Required(report.Status, "status");
+        if (status is not (DeliveryStatus.Sent or DeliveryStatus.Delivered or DeliveryStatus.Failed))
+            throw WebhookRejectedException.Invalid("status", "'status' must be sent, delivered or failed.");
+        var known = await receipts.ApplyAsync(Channel.Sms, id, status, report.Error, ct);
+        return TypedResults.Ok(new WebhookAccepted(known ? "stored" : "ignored", null, null));
+    }
+
+    private async Task<Dictionary<string, string>> ReadTwilioFormAsync(HttpContext http, CancellationToken ct)
+    {
+        var body = await Webhooks.ReadBodyAsync(http.Request, "application/x-www-form-urlencoded", ct);
+        var form = new FormReader(Encoding.UTF8.GetString(body)).ReadForm()
+            .ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
+        var token = configuration["Channels:Sms:Twilio:AuthToken"];
+        if (string.IsNullOrEmpty(token))
+            throw WebhookRejectedException.Unauthorized("The server has no Channels:Sms:Twilio:AuthToken configured, so it refuses this webhook.");
+        var url = TwilioUrl(http.Request);
+        if (!TwilioSignature.Verify(token, url, form, http.Request.Headers[TwilioSignature.Header]))
+            throw WebhookRejectedException.Unauthorized($"{TwilioSignature.Header} is missing or does not match (signed URL: {url}).");
+        return form;
+    }
+
     /// <summary>The URL Twilio signed: the public one when the server sits behind a proxy, else the URL as called.</summary>
     private string TwilioUrl(HttpRequest request)
     {
@@ -121,3 +164,5 @@ public sealed record GatewayMessage(
     string? MessageId, string? From, string? To, string? Text, DateTimeOffset? ReceivedAt, string? Subject, IReadOnlyList<GatewayMedia>? Media);
 
 public sealed record GatewayMedia(string? Url, string? ContentType);
+
+public sealed record GatewayStatus(string? MessageId, string? Status, string? Error);

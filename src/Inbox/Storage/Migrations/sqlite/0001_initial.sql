@@ -16,7 +16,10 @@ CREATE TABLE accounts (
     failed_logins      INTEGER NOT NULL DEFAULT 0,
     locked_until       TEXT NULL,
     disabled_at        TEXT NULL,
-    created_at         TEXT NOT NULL
+    created_at         TEXT NOT NULL,
+    presence           TEXT NOT NULL DEFAULT 'offline' CHECK (presence IN ('available', 'away', 'offline')),
+    presence_at        TEXT NULL,
+    last_assigned_at   TEXT NULL
 );
 CREATE UNIQUE INDEX ux_accounts_username ON accounts (username);
 
@@ -51,6 +54,7 @@ CREATE TABLE conversations (
     last_inbound_channel  TEXT NOT NULL,
     priority              TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('normal', 'high', 'urgent')),
     assignee_id           TEXT NULL REFERENCES accounts (id),
+    assigned_at           TEXT NULL,
     category              TEXT NULL,
     created_at            TEXT NOT NULL,
     first_response_at     TEXT NULL,
@@ -80,9 +84,13 @@ CREATE TABLE messages (
     received_at          TEXT NOT NULL,
     delivery_status      TEXT NULL CHECK (delivery_status IN ('queued', 'sent', 'delivered', 'failed')),
     delivery_error       TEXT NULL,
-    metadata             TEXT NULL
+    metadata             TEXT NULL,
+    client_message_id    TEXT NULL,
+    part                 INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX ux_messages_provider_id ON messages (center_id, channel, provider_message_id);
+-- A counselor's reply retried with the same client message id is stored once (one row per SMS/LMS or Kakao part).
+CREATE UNIQUE INDEX ux_messages_client_id ON messages (author_id, client_message_id, part);
 CREATE INDEX ix_messages_conversation ON messages (conversation_id, received_at);
 
 CREATE TABLE attachments (
@@ -110,14 +118,34 @@ CREATE TABLE transcript_segments (
 CREATE TABLE conversation_events (
     seq              INTEGER NOT NULL PRIMARY KEY,
     center_id        TEXT NOT NULL,
-    conversation_id  TEXT NOT NULL REFERENCES conversations (id),
+    conversation_id  TEXT NULL REFERENCES conversations (id),
     type             TEXT NOT NULL,
     payload          TEXT NOT NULL,
+    -- Who may see the event: a counselor sees events of unassigned conversations and of their own (before or after it).
+    assignee_id           TEXT NULL,
+    previous_assignee_id  TEXT NULL,
     actor_id         TEXT NULL,
     created_at       TEXT NOT NULL
 );
 CREATE INDEX ix_events_center ON conversation_events (center_id, seq);
 CREATE INDEX ix_events_conversation ON conversation_events (conversation_id, seq);
+
+-- One row per outbound message part to send. A worker leases rows (lease_token until lease_until), sends, and completes or reschedules them.
+CREATE TABLE outbox (
+    id               TEXT NOT NULL PRIMARY KEY,
+    message_id       TEXT NOT NULL REFERENCES messages (id),
+    center_id        TEXT NOT NULL,
+    channel          TEXT NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    lease_token      TEXT NULL,
+    lease_until      TEXT NULL,
+    last_error       TEXT NULL,
+    created_at       TEXT NOT NULL,
+    completed_at     TEXT NULL
+);
+CREATE UNIQUE INDEX ux_outbox_message ON outbox (message_id);
+CREATE INDEX ix_outbox_due ON outbox (next_attempt_at) WHERE completed_at IS NULL;
 
 CREATE TABLE audit_log (
     id               TEXT NOT NULL PRIMARY KEY,

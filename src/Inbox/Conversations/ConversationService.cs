@@ -1,0 +1,314 @@
+using Inbox.Accounts;
+using Inbox.Centers;
+using Inbox.Live;
+using Inbox.Outbound;
+using Inbox.Storage;
+
+namespace Inbox.Conversations;
+
+/// <summary>A counselor's action that cannot be done; the message is shown to them as it is.</summary>
+public sealed class ConversationActionException(string message) : Exception(message);
+
+public sealed record ConversationState
+{
+    public Guid Id { get; init; }
+    public required string CenterId { get; init; }
+    public Guid ContactId { get; init; }
+    public required string Status { get; init; }
+    public Guid? AssigneeId { get; init; }
+    public required string LastInboundChannel { get; init; }
+    public string? ContactPhone { get; init; }
+}
+
+/// <summary>What counselors do to conversations: claim, reply, note, transfer, resolve, reopen; and their presence.</summary>
+public sealed class ConversationService(
+    Database database, ConversationStore store, CenterDirectory centers, EventSignal events, OutboxSignal outbox, TimeProvider clock)
+{
+    public const int MaxReplyLength = 10_000;
+    public const int MaxClientMessageIdLength = 100;
+
+    /// <summary>Exactly one of several concurrent claims wins; the others are refused saying who has it.</summary>
+    public async Task ClaimAsync(Caller caller, Guid conversationId, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        var now = clock.GetUtcNow();
+        var won = await s.ExecuteAsync(
+            """
+            UPDATE conversations SET assignee_id = @AccountId, assigned_at = @now
+            WHERE id = @conversationId AND center_id = @CenterId AND assignee_id IS NULL AND status <> 'resolved'
+            """,
+            new { caller.AccountId, caller.CenterId, conversationId, now }, ct) == 1;
+        if (!won)
+        {
+            var state = await RequireAsync(s, caller, conversationId, ct);
+            if (state.AssigneeId == caller.AccountId)
+                return; // already ours: claiming again changes nothing
+            if (state.Status == ConversationStatus.Resolved)
+                throw new ConversationActionException("This conversation is resolved; reopen it first.");
+            throw new ConversationActionException($"This conversation was already claimed by {await DisplayNameAsync(s, state.AssigneeId!.Value, ct)}.");
+        }
+        await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @AccountId", new { caller.AccountId, now }, ct);
+        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationAssigned,
+            new { reason = "claim", by = caller.AccountId }, caller.AccountId, caller.AccountId)], now, ct);
+        await CommitAsync(s, ct);
+    }
+
+    /// <summary>Gives the conversation to another counselor of the center. The assignee or a manager may do it.</summary>
+    public async Task TransferAsync(Caller caller, Guid conversationId, Guid toAccountId, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        if (state.AssigneeId != caller.AccountId && !IsManager(caller))
+            throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can transfer it.");
+        var target = await s.SingleOrDefaultAsync<TargetAccount>(
+            "SELECT id, role, disabled_at FROM accounts WHERE id = @toAccountId AND center_id = @CenterId",
+            new { toAccountId, caller.CenterId }, ct);
+        if (target is null || target.DisabledAt is not null || target.Role is not (Roles.Counselor or Roles.Manager))
+            throw new ConversationActionException("Transfer to an active counselor or manager of this center.");
+        if (state.AssigneeId == toAccountId)
+            return;
+        var now = clock.GetUtcNow();
+        await s.ExecuteAsync("UPDATE conversations SET assignee_id = @toAccountId, assigned_at = @now WHERE id = @conversationId",
+            new { toAccountId, conversationId, now }, ct);
+        await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @toAccountId", new { toAccountId, now }, ct);
+        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationAssigned,
+            new { reason = "transfer", by = caller.AccountId }, caller.AccountId, toAccountId, state.AssigneeId)], now, ct);
+        await CommitAsync(s, ct);
+    }
+
+    public async Task ResolveAsync(Caller caller, Guid conversationId, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        if (state.AssigneeId is { } owner && owner != caller.AccountId && !IsManager(caller))
+            throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can resolve it.");
+        var now = clock.GetUtcNow();
+        await s.ExecuteAsync(
+            "UPDATE conversations SET status = 'resolved', resolved_at = @now, waiting_since = NULL, last_activity_at = @now WHERE id = @conversationId",
+            new { conversationId, now }, ct);
+        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationResolved,
+            new { by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
+        await CommitAsync(s, ct);
+    }
+
+    public async Task ReopenAsync(Caller caller, Guid conversationId, CancellationToken ct)
+    {
+        await using var s = await database.BeginAsync(ct);
+        var state = await RequireAsync(s, caller, conversationId, ct);
+        if (state.Status != ConversationStatus.Resolved)
+            throw new ConversationActionException("This conversation is not resolved.");
+        var other = await s.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM conversations WHERE contact_id = @ContactId AND status <> 'resolved'", new { state.ContactId }, ct);
+        if (other > 0)
+            throw new ConversationActionException("The resident has a newer open conversation; continue there.");
+        var now = clock.GetUtcNow();
+        await s.ExecuteAsync(
+            "UPDATE conversations SET status = 'open', resolved_at = NULL, last_activity_at = @now WHERE id = @conversationId",
+            new { conversationId, now }, ct);
+        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationReopened,
+            new { by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
+        await CommitAsync(s, ct);
+    }
+
+    /// <summary>An internal note: stored and shown to counselors, never sent to the resident.</summary>
+    public async Task<Guid> AddNoteAsync(Caller caller, Guid conversationId, string body, CancellationToken ct)
+    {
+        var text = CheckBody(body);
+        await using var s = await database.BeginAsync(ct);
+        var state = await RequireAsync(s, caller, conversationId, ct);
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7();
+        await store.InsertMessageAsync(s, new NewMessage(id, caller.CenterId, conversationId, state.ContactId, state.LastInboundChannel,
+            Direction.Out, MessageKind.Note, text, null, null, null, caller.AccountId, null, now, null, null), ct);
+        await store.TouchConversationAsync(s, conversationId, now, ct);
+        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.MessageAdded,
+            new { messageId = id, channel = state.LastInboundChannel, direction = Direction.Out, kind = MessageKind.Note }, caller.AccountId, state.AssigneeId)], now, ct);
+        await CommitAsync(s, ct);
+        return id;
+    }
+
+    /// <summary>
+    /// Stores the reply (one message per SMS/LMS or Kakao part, each queued with an outbox row) in one transaction.
+    /// The same client message id again returns the stored parts and stores nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> ReplyAsync(Caller caller, Guid conversationId, string body, string clientMessageId, string? channel, CancellationToken ct)
+    {
+        var text = CheckBody(body);
+        if (string.IsNullOrWhiteSpace(clientMessageId) || clientMessageId.Length > MaxClientMessageIdLength)
+            throw new ConversationActionException($"A reply needs a clientMessageId of 1 to {MaxClientMessageIdLength} characters.");
+
+        await using var s = await database.BeginAsync(ct);
+        if (await ExistingReplyAsync(s, caller, conversationId, clientMessageId, ct) is { Count: > 0 } existing)
+            return existing;
+        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        if (state.AssigneeId != caller.AccountId)
+            throw new ConversationActionException(state.AssigneeId is null
+                ? "Claim this conversation before replying."
+                : $"This conversation is assigned to {await DisplayNameAsync(s, state.AssigneeId.Value, ct)}.");
+
+        // A call has no text channel of its own: replies after a call go by SMS to the same number.
+        var target = channel ?? (state.LastInboundChannel == Channel.Phone ? Channel.Sms : state.LastInboundChannel);
+        var (residentAddress, centerAddress) = await AddressesAsync(s, state, target, ct);
+        IReadOnlyList<(string Text, string? Type)> parts;
+        try
+        {
+            parts = target == Channel.Sms
+                ? [.. KoreanText.SplitSms(text).Select(p => (p.Text, (string?)p.Type))]
+                : [.. KoreanText.SplitKakao(text).Select(p => (p, (string?)null))];
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConversationActionException(e.Message);
+        }
+
+        var now = clock.GetUtcNow();
+        var ids = new List<Guid>();
+        var newEvents = new List<NewEvent>();
+        for (var part = 0; part < parts.Count; part++)
+        {
+            var id = Guid.CreateVersion7();
+            var inserted = await store.InsertMessageAsync(s, new NewMessage(id, caller.CenterId, conversationId, state.ContactId, target,
+                Direction.Out, MessageKind.Text, parts[part].Text, null, centerAddress, null, caller.AccountId, null, now, DeliveryStatus.Queued,
+                System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, type = parts[part].Type, parts = parts.Count }, ConversationStore.Json),
+                clientMessageId, part), ct);
+            if (!inserted)
+            {
+                // The same reply was sent twice at once and the other attempt stored it first.
+                await s.DisposeAsync();
+                await using var again = await database.ReadAsync(ct);
+                return await ExistingReplyAsync(again, caller, conversationId, clientMessageId, ct);
+            }
+            await s.ExecuteAsync(
+                "INSERT INTO outbox (id, message_id, center_id, channel, attempts, next_attempt_at, created_at) VALUES (@outboxId, @id, @CenterId, @target, 0, @now, @now)",
+                new { outboxId = Guid.CreateVersion7(), id, caller.CenterId, target, now }, ct);
+            ids.Add(id);
+            newEvents.Add(new NewEvent(caller.CenterId, conversationId, EventType.MessageAdded,
+                new { messageId = id, channel = target, direction = Direction.Out, kind = MessageKind.Text }, caller.AccountId, caller.AccountId));
+        }
+        await s.ExecuteAsync(
+            """
+            UPDATE conversations SET first_response_at = COALESCE(first_response_at, @now), waiting_since = NULL, last_activity_at = @now
+            WHERE id = @conversationId
+            """,
+            new { conversationId, now }, ct);
+        await store.AppendEventsAsync(s, newEvents, now, ct);
+        await CommitAsync(s, ct);
+        outbox.Ring();
+        return ids;
+    }
+
+    public async Task SetPresenceAsync(Caller caller, string presence, CancellationToken ct)
+    {
+        if (!Presence.All.Contains(presence))
+            throw new ConversationActionException($"Presence must be one of {string.Join(", ", Presence.All)}.");
+        await using var s = await database.BeginAsync(ct);
+        var now = clock.GetUtcNow();
+        var changed = await s.ExecuteAsync(
+            "UPDATE accounts SET presence = @presence, presence_at = @now WHERE id = @AccountId AND presence <> @presence",
+            new { presence, now, caller.AccountId }, ct);
+        if (changed == 0)
+            return;
+        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, null, EventType.PresenceChanged, new { presence }, caller.AccountId)], now, ct);
+        await CommitAsync(s, ct);
+    }
+
+    /// <summary>The conversation if the caller may see it (for typing notices), else null.</summary>
+    public async Task<ConversationState?> FindVisibleAsync(Caller caller, Guid conversationId, CancellationToken ct)
+    {
+        await using var s = await database.ReadAsync(ct);
+        var state = await FindAsync(s, caller.CenterId, conversationId, ct);
+        return state is not null && (IsManager(caller) || state.AssigneeId is null || state.AssigneeId == caller.AccountId) ? state : null;
+    }
+
+    private async Task CommitAsync(DbSession s, CancellationToken ct)
+    {
+        await s.CommitAsync(ct);
+        events.Ring();
+    }
+
+    private static string CheckBody(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+            throw new ConversationActionException("The text is empty.");
+        if (body.Length > MaxReplyLength)
+            throw new ConversationActionException($"The text is longer than {MaxReplyLength:N0} characters.");
+        return body;
+    }
+
+    private async Task<IReadOnlyList<Guid>> ExistingReplyAsync(DbSession s, Caller caller, Guid conversationId, string clientMessageId, CancellationToken ct)
+    {
+        var rows = await s.QueryAsync<ExistingPart>(
+            "SELECT id, conversation_id FROM messages WHERE author_id = @AccountId AND client_message_id = @clientMessageId ORDER BY part",
+            new { caller.AccountId, clientMessageId }, ct);
+        if (rows.Any(r => r.ConversationId != conversationId))
+            throw new ConversationActionException("This clientMessageId was already used for a reply in another conversation.");
+        return [.. rows.Select(r => r.Id)];
+    }
+
+    private async Task<(string Resident, string Center)> AddressesAsync(DbSession s, ConversationState state, string channel, CancellationToken ct)
+    {
+        var center = centers.Find(state.CenterId)!;
+        string resident;
+        if (channel == Channel.Sms)
+        {
+            resident = state.ContactPhone ?? throw new ConversationActionException("The resident has no phone number to text.");
+        }
+        else if (channel == Channel.Kakao)
+        {
+            resident = await s.SingleOrDefaultAsync<string>(
+                "SELECT address FROM channel_identities WHERE contact_id = @ContactId AND channel = 'kakao' ORDER BY created_at DESC " + s.Dialect.Limit("1"),
+                new { state.ContactId }, ct) ?? throw new ConversationActionException("The resident has not written on KakaoTalk, so a KakaoTalk reply cannot reach them.");
+        }
+        else
+        {
+            throw new ConversationActionException($"Replies go by sms or kakao, not {channel}.");
+        }
+        // Answer from the address the resident wrote to, so the reply arrives in the same thread on their phone.
+        var lastUsed = await s.SingleOrDefaultAsync<string>(
+            $"SELECT center_address FROM messages WHERE contact_id = @ContactId AND channel = @channel AND direction = 'in' AND center_address IS NOT NULL ORDER BY received_at DESC {s.Dialect.Limit("1")}",
+            new { state.ContactId, channel }, ct);
+        var configured = channel == Channel.Sms ? center.SmsNumbers : center.KakaoSenderKeys;
+        var from = lastUsed ?? configured.FirstOrDefault()
+            ?? throw new ConversationActionException($"The center has no {channel} address configured to send from.");
+        return (resident, from);
+    }
+
+    private static bool IsManager(Caller caller) => caller.Role is Roles.Manager or Roles.Admin;
+
+    private static Task<ConversationState?> FindAsync(DbSession s, string centerId, Guid conversationId, CancellationToken ct) =>
+        s.SingleOrDefaultAsync<ConversationState>(
+            """
+            SELECT c.id, c.center_id, c.contact_id, c.status, c.assignee_id, c.last_inbound_channel, k.phone AS contact_phone
+            FROM conversations c JOIN contacts k ON k.id = c.contact_id
+            WHERE c.id = @conversationId AND c.center_id = @centerId
+            """,
+            new { conversationId, centerId }, ct);
+
+    private static async Task<ConversationState> RequireAsync(DbSession s, Caller caller, Guid conversationId, CancellationToken ct) =>
+        await FindAsync(s, caller.CenterId, conversationId, ct)
+        ?? throw new ConversationActionException("No such conversation in your center.");
+
+    private static async Task<ConversationState> RequireOpenAsync(DbSession s, Caller caller, Guid conversationId, CancellationToken ct)
+    {
+        var state = await RequireAsync(s, caller, conversationId, ct);
+        return state.Status == ConversationStatus.Resolved
+            ? throw new ConversationActionException("This conversation is resolved; reopen it first.")
+            : state;
+    }
+
+    private static async Task<string> DisplayNameAsync(DbSession s, Guid accountId, CancellationToken ct) =>
+        await s.SingleOrDefaultAsync<string>("SELECT display_name FROM accounts WHERE id = @accountId", new { accountId }, ct) ?? "another counselor";
+
+    private sealed record TargetAccount
+    {
+        public Guid Id { get; init; }
+        public required string Role { get; init; }
+        public DateTimeOffset? DisabledAt { get; init; }
+    }
+
+    private sealed record ExistingPart
+    {
+        public Guid Id { get; init; }
+        public Guid ConversationId { get; init; }
+    }
+}

@@ -1,0 +1,77 @@
+using Inbox.Conversations;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Inbox.Live;
+
+/// <summary>
+/// Pushes committed events to the hub's clients in sequence order. Woken by <see cref="EventSignal"/> after each
+/// commit, and every second regardless, it reads the store after the last sequence it pushed: the database is the
+/// source of truth, the signal only a doorbell.
+/// </summary>
+public sealed class EventDispatcher(
+    EventFeed feed, EventSignal signal, IHubContext<InboxHub, IInboxClient> hub, AutoAssigner assigner, ILogger<EventDispatcher> logger)
+    : BackgroundService
+{
+    private const int Batch = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        long last = -1;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (last < 0)
+                    last = await feed.LastSequenceAsync(stoppingToken); // clients catch up on history themselves
+                int read;
+                do
+                {
+                    var events = await feed.ReadAsync(null, last, Batch, stoppingToken);
+                    read = events.Count;
+                    foreach (var item in await feed.BuildAsync(events, stoppingToken))
+                        await PushAsync(item);
+                    if (read > 0)
+                    {
+                        last = events[^1].Seq;
+                        foreach (var centerId in events.Where(AutoAssigner.MayFreeWork).Select(e => e.CenterId).Distinct())
+                            assigner.Schedule(centerId);
+                    }
+                }
+                while (read == Batch);
+                await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A database error's message names the statement's problem, never row values (Npgsql leaves out the detail).
+                logger.LogWarning("Pushing events failed ({Error}: {Message}); retrying after sequence {Seq}", e.GetType().Name,
+                    e is System.Data.Common.DbException ? e.Message : "", last);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private Task PushAsync(FeedItem item)
+    {
+        var e = item.Source;
+        var groups = new List<string> { HubGroups.Managers(e.CenterId) };
+        if (e.ConversationId is null || e.AssigneeId is null || e.LeftTheQueue)
+            groups.Add(HubGroups.Queue(e.CenterId));
+        else
+            groups.Add(HubGroups.Account(e.AssigneeId!.Value));
+        if (e.PreviousAssigneeId is { } previous && previous != e.AssigneeId && e.AssigneeId is not null)
+            groups.Add(HubGroups.Account(previous));
+        var clients = hub.Clients.Groups(groups);
+        return item.Event.Payload switch
+        {
+            ConversationChangedPayload p => clients.ConversationChanged(p),
+            MessageAddedPayload p => clients.MessageAdded(p),
+            MessageUpdatedPayload p => clients.MessageUpdated(p),
+            PresenceChangedPayload p => clients.PresenceChanged(p),
+            _ => Task.CompletedTask,
+        };
+    }
+}

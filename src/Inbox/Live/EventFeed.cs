@@ -1,0 +1,178 @@
+using Inbox.Accounts;
+using Inbox.Conversations;
+using Inbox.Storage;
+
+namespace Inbox.Live;
+
+public sealed record StoredEvent
+{
+    public long Seq { get; init; }
+    public required string CenterId { get; init; }
+    public Guid? ConversationId { get; init; }
+    public required string Type { get; init; }
+    public required string Payload { get; init; }
+    public Guid? ActorId { get; init; }
+    public Guid? AssigneeId { get; init; }
+    public Guid? PreviousAssigneeId { get; init; }
+
+    /// <summary>An unassigned conversation was given to someone: the whole queue learns it is taken.</summary>
+    public bool LeftTheQueue => Type == EventType.ConversationAssigned && PreviousAssigneeId is null;
+
+    /// <summary>Managers see everything of their center; a counselor, presence and the events of unassigned conversations and of their own.</summary>
+    public bool VisibleTo(Caller caller) =>
+        caller.CenterId == CenterId
+        && (caller.Role is Roles.Manager or Roles.Admin
+            || ConversationId is null
+            || AssigneeId is null
+            || LeftTheQueue
+            || AssigneeId == caller.AccountId
+            || PreviousAssigneeId == caller.AccountId);
+}
+
+/// <summary>A hub event together with the stored event it came from (for routing).</summary>
+public sealed record FeedItem(StoredEvent Source, HubEvent Event);
+
+/// <summary>Turns stored events into what the hub pushes. Pushes and CatchUp both come from here, so they always agree.</summary>
+public sealed class EventFeed(Database database)
+{
+    private static readonly HashSet<string> ConversationEvents =
+    [
+        EventType.ConversationOpened, EventType.MessageAdded, EventType.ConversationAssigned,
+        EventType.ConversationResolved, EventType.ConversationReopened,
+    ];
+
+    public async Task<long> LastSequenceAsync(CancellationToken ct)
+    {
+        await using var s = await database.ReadAsync(ct);
+        return await s.ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1", null, ct);
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(string? centerId, long afterSeq, int limit, CancellationToken ct)
+    {
+        await using var s = await database.ReadAsync(ct);
+        return await s.QueryAsync<StoredEvent>(
+            $"""
+            SELECT seq, center_id, conversation_id, type, payload, actor_id, assignee_id, previous_assignee_id
+            FROM conversation_events
+            WHERE seq > @afterSeq {(centerId is null ? "" : "AND center_id = @centerId")}
+            ORDER BY seq
+            {s.Dialect.Limit("@limit")}
+            """,
+            new { afterSeq, centerId, limit }, ct);
+    }
+
+    public async Task<IReadOnlyList<FeedItem>> BuildAsync(IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0)
+            return [];
+        await using var s = await database.ReadAsync(ct);
+        var conversationIds = events.Where(e => e.ConversationId is not null).Select(e => e.ConversationId!.Value).Distinct().ToList();
+        var summaries = conversationIds.Count == 0 ? [] : (await s.QueryAsync<ConversationRow>(
+            $"""
+            SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.priority, c.assignee_id, c.due_at, c.waiting_since,
+                   c.last_activity_at, c.category, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
+            FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE {s.Dialect.InList("c.id", "@conversationIds")}
+            """, new { conversationIds }, ct)).ToDictionary(c => c.Id);
+
+        var messageIds = events.Where(e => e.Type is EventType.MessageAdded or EventType.MessageUpdated)
+            .Select(e => MessageIdOf(e.Payload)).Distinct().ToList();
+        var messages = messageIds.Count == 0 ? [] : (await s.QueryAsync<MessageRow>(
+            $"""
+            SELECT id, conversation_id, direction, channel, kind, body, received_at, delivery_status, delivery_error, author_id, client_message_id, part
+            FROM messages WHERE {s.Dialect.InList("id", "@messageIds")}
+            """, new { messageIds }, ct)).ToDictionary(m => m.Id);
+
+        var accountIds = events.Where(e => e.Type == EventType.PresenceChanged).Select(e => e.ActorId!.Value).Distinct().ToList();
+        var accounts = accountIds.Count == 0 ? [] : (await s.QueryAsync<AccountRow>(
+            $"SELECT id, display_name FROM accounts WHERE {s.Dialect.InList("id", "@accountIds")}", new { accountIds }, ct)).ToDictionary(a => a.Id, a => a.DisplayName);
+
+        var items = new List<FeedItem>();
+        foreach (var e in events)
+        {
+            if (e.Type == EventType.PresenceChanged)
+            {
+                var presence = System.Text.Json.JsonDocument.Parse(e.Payload).RootElement.GetProperty("presence").GetString()!;
+                items.Add(new(e, new HubEvent(e.Seq, nameof(IInboxClient.PresenceChanged),
+                    new PresenceChangedPayload(e.Seq, e.ActorId!.Value, accounts.GetValueOrDefault(e.ActorId.Value, ""), presence))));
+                continue;
+            }
+            if (e.Type is EventType.MessageAdded or EventType.MessageUpdated && messages.TryGetValue(MessageIdOf(e.Payload), out var m))
+            {
+                items.Add(e.Type == EventType.MessageAdded
+                    ? new(e, new HubEvent(e.Seq, nameof(IInboxClient.MessageAdded), new MessageAddedPayload(
+                        e.Seq, m.ConversationId, m.Id, m.Direction, m.Channel, m.Kind, m.Body, m.ReceivedAt, m.DeliveryStatus, m.AuthorId, m.ClientMessageId, m.Part)))
+                    : new(e, new HubEvent(e.Seq, nameof(IInboxClient.MessageUpdated), new MessageUpdatedPayload(
+                        e.Seq, m.ConversationId, m.Id, m.DeliveryStatus, m.DeliveryError))));
+            }
+            if (ConversationEvents.Contains(e.Type) && e.ConversationId is { } cid && summaries.TryGetValue(cid, out var c))
+            {
+                items.Add(new(e, new HubEvent(e.Seq, nameof(IInboxClient.ConversationChanged), c.ToPayload(e.Seq, e.Type))));
+            }
+        }
+        return items;
+    }
+
+    public async Task<IReadOnlyList<ConversationChangedPayload>> QueueAsync(Caller caller, long seq, CancellationToken ct)
+    {
+        var everyone = caller.Role is Roles.Manager or Roles.Admin;
+        await using var s = await database.ReadAsync(ct);
+        var rows = await s.QueryAsync<ConversationRow>(
+            $"""
+            SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.priority, c.assignee_id, c.due_at, c.waiting_since,
+                   c.last_activity_at, c.category, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
+            FROM conversations c JOIN contacts k ON k.id = c.contact_id
+            WHERE c.center_id = @CenterId AND c.status <> 'resolved' {(everyone ? "" : "AND (c.assignee_id IS NULL OR c.assignee_id = @AccountId)")}
+            ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
+                     CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at,
+                     CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since, c.created_at, c.id
+            """,
+            new { caller.CenterId, caller.AccountId }, ct);
+        return [.. rows.Select(r => r.ToPayload(seq, "queue"))];
+    }
+
+    private static Guid MessageIdOf(string payload) =>
+        System.Text.Json.JsonDocument.Parse(payload).RootElement.GetProperty("messageId").GetGuid();
+
+    internal sealed record ConversationRow
+    {
+        public Guid Id { get; init; }
+        public required string Status { get; init; }
+        public required string Line { get; init; }
+        public required string Channel { get; init; }
+        public required string Priority { get; init; }
+        public Guid? AssigneeId { get; init; }
+        public DateTimeOffset? DueAt { get; init; }
+        public DateTimeOffset? WaitingSince { get; init; }
+        public DateTimeOffset LastActivityAt { get; init; }
+        public string? Category { get; init; }
+        public Guid ContactId { get; init; }
+        public string? ContactName { get; init; }
+        public string? ContactPhone { get; init; }
+
+        public ConversationChangedPayload ToPayload(long seq, string reason) => new(
+            seq, Id, Status, Line, Channel, Priority, AssigneeId, DueAt, WaitingSince, LastActivityAt, Category,
+            new ContactDisplay(ContactId, ContactName, ContactPhone), reason);
+    }
+
+    private sealed record MessageRow
+    {
+        public Guid Id { get; init; }
+        public Guid ConversationId { get; init; }
+        public required string Direction { get; init; }
+        public required string Channel { get; init; }
+        public required string Kind { get; init; }
+        public string? Body { get; init; }
+        public DateTimeOffset ReceivedAt { get; init; }
+        public string? DeliveryStatus { get; init; }
+        public string? DeliveryError { get; init; }
+        public Guid? AuthorId { get; init; }
+        public string? ClientMessageId { get; init; }
+        public int Part { get; init; }
+    }
+
+    private sealed record AccountRow
+    {
+        public Guid Id { get; init; }
+        public required string DisplayName { get; init; }
+    }
+}

@@ -1,0 +1,49 @@
+namespace Inbox.Live;
+
+/// <summary>What the server pushes to connected counselors and managers. Every payload carries the sequence
+/// number of the event it reports (Typing, which is not stored, carries the last committed one).</summary>
+public interface IInboxClient
+{
+    Task ConversationChanged(ConversationChangedPayload payload);
+    Task MessageAdded(MessageAddedPayload payload);
+    Task MessageUpdated(MessageUpdatedPayload payload);
+    Task PresenceChanged(PresenceChangedPayload payload);
+    Task Typing(TypingPayload payload);
+}
+
+public sealed record ContactDisplay(Guid Id, string? DisplayName, string? Phone);
+
+public sealed record ConversationChangedPayload(
+    long Seq, Guid Id, string Status, string Line, string Channel, string Priority, Guid? AssigneeId,
+    DateTimeOffset? DueAt, DateTimeOffset? WaitingSince, DateTimeOffset LastActivityAt, string? Category,
+    ContactDisplay Contact, string Reason);
+
+public sealed record MessageAddedPayload(
+    long Seq, Guid ConversationId, Guid Id, string Direction, string Channel, string Kind, string? Body,
+    DateTimeOffset CreatedAt, string? DeliveryStatus, Guid? AuthorId, string? ClientMessageId, int Part);
+
+public sealed record MessageUpdatedPayload(long Seq, Guid ConversationId, Guid Id, string? DeliveryStatus, string? DeliveryError);
+
+public sealed record PresenceChangedPayload(long Seq, Guid AccountId, string DisplayName, string Presence);
+
+public sealed record TypingPayload(long Seq, Guid ConversationId, Guid AccountId, string Username);
+
+/// <summary>One pushed event as CatchUp returns it: the client method it was pushed to, and the same payload.</summary>
+public sealed record HubEvent(long Seq, string Method, object Payload);
+
+public sealed record CatchUpResult(IReadOnlyList<HubEvent> Events, bool More);
+
+public sealed record QueueSnapshot(long Seq, IReadOnlyList<ConversationChangedPayload> Conversations);
+
+/// <summary>SignalR group names, in one place.</summary>
+public static class HubGroups
+{
+    /// <summary>Counselors of a center: events of unassigned conversations and presence.</summary>
+    public static string Queue(string centerId) => $"center:{centerId}:queue";
+
+    /// <summary>Managers and admins of a center: every event of the center.</summary>
+    public static string Managers(string centerId) => $"center:{centerId}:managers";
+
+    /// <summary>One counselor: events of the conversations assigned to them.</summary>
+    public static string Account(Guid accountId) => $"account:{accountId}";
+}

@@ -1,0 +1,23 @@
+namespace Inbox.Outbound.Senders;
+
+/// <summary>
+/// The sender of a channel with no provider configured (development, demos): nothing leaves the machine, the reply
+/// counts as delivered, and the log says so, so nobody mistakes it for a message the resident received.
+/// </summary>
+public sealed class LoopbackSender(string channel, ILogger<LoopbackSender> logger) : IChannelSender
+{
+    public string Channel { get; } = channel;
+
+    public string Name => "loopback";
+
+    public Task<SendResult> SendAsync(OutboundMessage message, CancellationToken ct)
+    {
+        Senders.EnsureChannel(this, message);
+        ct.ThrowIfCancellationRequested();
+        logger.LogInformation(
+            "Reply {MessageId} to {To} did not leave this machine: no provider is configured for the {Channel} channel (set {OutboundKey})",
+            message.MessageId, ProviderCall.MaskAddress(message.Channel, message.ResidentAddress), Channel,
+            SenderSelector.OutboundKey(Channel) ?? "a provider");
+        return Task.FromResult<SendResult>(new SendResult.Accepted(null, Delivered: true));
+    }
+}
