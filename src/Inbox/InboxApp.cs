@@ -102,6 +102,7 @@ public static class InboxApp
             database.Dialect is SqliteDialect sqlite ? $" at {sqlite.FilePath}" : "");
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct);
         await app.Services.GetRequiredService<BootstrapAdmin>().EnsureAsync(ct);
+        app.Services.GetRequiredService<SenderSelector>().Validate(); // a wrong provider setting stops start-up, not the first reply
     }
 
     private static async ValueTask<object?> AnswerRejections(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

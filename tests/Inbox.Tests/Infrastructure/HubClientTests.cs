@@ -1,3 +1,4 @@
+using Inbox.Client;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;

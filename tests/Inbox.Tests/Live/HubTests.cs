@@ -1,3 +1,4 @@
+using Inbox.Client;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;

@@ -19,11 +19,6 @@ public sealed class GatewaySmsSender(IHttpClientFactory httpClients, IConfigurat
     public const string BaseUrlKey = "Channels:Sms:Gateway:BaseUrl";
     public const string SecretKey = "Channels:Sms:Gateway:Secret";
 
-    /// <summary>The most EUC-KR bytes an SMS carries; anything longer goes as LMS.</summary>
-    public const int SmsMaxBytes = 90;
-
-    private static readonly Encoding Cp949 = CreateCp949();
-
     public string Channel => Conversations.Channel.Sms;
 
     public string Name => "gateway";
@@ -34,14 +29,9 @@ public sealed class GatewaySmsSender(IHttpClientFactory httpClients, IConfigurat
         return problem;
     }
 
-    /// <summary>
-    /// The text's size in EUC-KR/CP949 as Korean carriers count it (Hangul and other wide characters 2 bytes, ASCII 1).
-    /// A character CP949 cannot hold counts 2 bytes per UTF-16 unit (an emoji 4), so it never makes a text look shorter than it is.
-    /// </summary>
-    public static int Cp949ByteCount(string text) => Cp949.GetByteCount(text);
-
-    /// <summary>"SMS" when the text fits in 90 CP949 bytes, else "LMS".</summary>
-    public static string MessageType(string text) => Cp949ByteCount(text) <= SmsMaxBytes ? "SMS" : "LMS";
+    /// <summary>"SMS" when the text fits in one SMS, else "LMS". Replies were checked for SMS-safe characters before they were stored.</summary>
+    public static string MessageType(string text) =>
+        KoreanText.CharactersSmsCannotCarry(text).Count == 0 && KoreanText.EucKrByteCount(text) <= KoreanText.SmsMaxBytes ? KoreanText.Sms : KoreanText.Lms;
 
     public async Task<SendResult> SendAsync(OutboundMessage message, CancellationToken ct)
     {
@@ -93,12 +83,6 @@ public sealed class GatewaySmsSender(IHttpClientFactory httpClients, IConfigurat
         var secret = ProviderCall.Required(configuration, SecretKey, problems);
         problem = problems.Count == 0 ? null : ProviderCall.Problem("the SMS gateway", problems);
         return problem is null ? new Settings(baseUrl!, secret!) : null;
-    }
-
-    private static Encoding CreateCp949()
-    {
-        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-        return Encoding.GetEncoding(949, new EncoderReplacementFallback("??"), DecoderFallback.ReplacementFallback);
     }
 
     private sealed record Settings(string BaseUrl, string Secret);

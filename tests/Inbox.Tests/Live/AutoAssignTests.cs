@@ -1,0 +1,126 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Inbox.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Inbox.Tests.Live;
+
+public sealed class SqliteAutoAssignTests() : AutoAssignTests<SqliteStore>(new SqliteStore());
+
+public sealed class PostgresAutoAssignTests() : AutoAssignTests<PostgresStore>(new PostgresStore());
+
+public abstract class AutoAssignTests<TStore> where TStore : TestStore
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly TStore _store;
+
+    protected AutoAssignTests(TStore store)
+    {
+        if (store.SkipReason is { } reason)
+            Assert.Skip(reason);
+        _store = store;
+    }
+
+    [Fact]
+    public async Task New_conversations_go_to_available_counselors_under_capacity_and_freed_capacity_takes_the_oldest_waiting()
+    {
+        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        {
+            ["Centers:0:AutoAssign:Enabled"] = "true",
+            ["Centers:0:AutoAssign:Capacity"] = "1",
+        });
+        await using var a = await HubUser.CreateAsync(server, "counselor");
+        await using var b = await HubUser.CreateAsync(server, "counselor");
+        await using var away = await HubUser.CreateAsync(server, "counselor");
+        var gone = await HubUser.CreateAsync(server, "counselor");
+        await a.Hub.InvokeAsync("SetPresence", "available");
+        await b.Hub.InvokeAsync("SetPresence", "available");
+        await away.Hub.InvokeAsync("SetPresence", "away");
+        await gone.Hub.InvokeAsync("SetPresence", "available");
+        await gone.DisposeAsync(); // the last connection closing makes a counselor offline
+        await Eventually(async () => await server.CountAsync("accounts", "id = @AccountId AND presence = 'offline'", new { gone.AccountId }) == 1);
+
+        var first = await TextAsync(server, "첫 번째");
+        var second = await TextAsync(server, "두 번째");
+        var third = await TextAsync(server, "세 번째");
+
+        var firstOwner = await AssigneeAsync(server, first);
+        var secondOwner = await AssigneeAsync(server, second);
+        Assert.Equal(new[] { a.AccountId, b.AccountId }.Order(), new[] { firstOwner, secondOwner }.Order());
+        // Both are at capacity: the third waits, and neither the away nor the offline counselor gets it.
+        Assert.Equal(1, await server.CountAsync("conversations", "id = @third AND assignee_id IS NULL", new { third }));
+
+        var owner = firstOwner == a.AccountId ? a : b;
+        await owner.Hub.InvokeAsync("Resolve", first);
+        await owner.Events.WaitForAsync("ConversationChanged", c => c.GetProperty("id").GetGuid() == third
+            && c.GetProperty("assigneeId").ValueKind == JsonValueKind.String && c.GetProperty("assigneeId").GetGuid() == owner.AccountId, Wait);
+        Assert.Equal(0, await server.CountAsync("conversations", "assignee_id = @AccountId", new { away.AccountId }));
+        Assert.Equal(0, await server.CountAsync("conversations", "assignee_id = @AccountId", new { gone.AccountId }));
+    }
+
+    [Fact]
+    public async Task Ties_take_turns()
+    {
+        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        {
+            ["Centers:0:AutoAssign:Enabled"] = "true",
+            ["Centers:0:AutoAssign:Capacity"] = "2",
+        });
+        await using var a = await HubUser.CreateAsync(server, "counselor");
+        await using var b = await HubUser.CreateAsync(server, "counselor");
+        await a.Hub.InvokeAsync("SetPresence", "available");
+        await b.Hub.InvokeAsync("SetPresence", "available");
+
+        var owners = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+            owners.Add(await AssigneeAsync(server, await TextAsync(server, $"문의 {i}")));
+
+        Assert.NotEqual(owners[0], owners[1]);
+        Assert.Equal(owners[0], owners[2]);
+        Assert.Equal(owners[1], owners[3]);
+    }
+
+    [Fact]
+    public async Task Without_the_setting_nothing_is_assigned_automatically()
+    {
+        await using var server = await TestServer.StartAsync(_store);
+        await using var a = await HubUser.CreateAsync(server, "counselor");
+        await a.Hub.InvokeAsync("SetPresence", "available");
+        var conversation = await TextAsync(server, "문의");
+        var marker = await TextAsync(server, "다음 문의");
+        await a.Events.WaitForAsync("ConversationChanged", c => c.GetProperty("id").GetGuid() == marker, Wait);
+        Assert.Equal(1, await server.CountAsync("conversations", "id = @conversation AND assignee_id IS NULL", new { conversation }));
+    }
+
+    private static async Task<Guid> AssigneeAsync(TestServer server, Guid conversationId)
+    {
+        Guid? assignee = null;
+        await Eventually(async () =>
+        {
+            var database = server.Services.GetRequiredService<Inbox.Storage.Database>();
+            await using var s = await database.ReadAsync(CancellationToken.None);
+            assignee = await s.ScalarAsync<Guid?>("SELECT assignee_id FROM conversations WHERE id = @conversationId", new { conversationId }, CancellationToken.None);
+            return assignee is not null;
+        });
+        return assignee!.Value;
+    }
+
+    private static async Task<Guid> TextAsync(TestServer server, string text)
+    {
+        var response = await server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, text), TestServer.GatewaySecret);
+        response.EnsureSuccessStatusCode();
+        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTimeOffset.UtcNow + Wait;
+        while (!await condition())
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+                throw new TimeoutException("The condition did not become true in time.");
+            await Task.Delay(50);
+        }
+    }
+}
