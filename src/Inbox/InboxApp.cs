@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Inbox.Accounts;
 using Inbox.Audit;
+using Inbox.Calendar;
 using Inbox.Centers;
 using Inbox.Channels;
 using Inbox.Conversations;
@@ -12,6 +13,7 @@ using Inbox.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Inbox;
 
@@ -25,13 +27,16 @@ public static class InboxApp
         var services = builder.Services;
         var configuration = builder.Configuration;
 
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System); // tests put a settable clock in first
         services.AddSingleton(new CenterDirectory(configuration.GetSection("Centers").Get<List<CenterOptions>>() ?? []));
         services.AddInboxStorage(configuration, builder.Environment.ContentRootPath);
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<ConversationQueries>();
+        services.AddSingleton<ResponseRules>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<AuditLog>();
+        services.Configure<LineOptions>(configuration.GetSection("Lines"));
+        services.AddSingleton<CalendarService>();
         services.AddSingleton<EventSignal>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventFeed>();
@@ -41,6 +46,7 @@ public static class InboxApp
         services.AddSingleton<AutoAssigner>();
         services.AddHostedService(sp => sp.GetRequiredService<AutoAssigner>());
         services.AddHostedService<EventDispatcher>();
+        services.AddHostedService<SlaWatcher>();
         services.AddChannelSenders();
         services.AddHostedService<OutboxWorker>();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024) // a reply is at most 10,000 characters
@@ -91,6 +97,7 @@ public static class InboxApp
         app.MapAccounts();
         app.MapConversations();
         app.MapAudit();
+        app.MapCalendar();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Inbox.Storage;
 using System.Text.RegularExpressions;
 using Inbox.Audit;
 using Inbox.Centers;
@@ -96,7 +97,7 @@ public static partial class AccountsApi
     {
         var account = new Account
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             CenterId = centerId,
             Username = AccountStore.Normalize(username),
             DisplayName = string.IsNullOrWhiteSpace(displayName) ? username : displayName.Trim(),

@@ -9,6 +9,8 @@ public static class AuditActions
     public const string ConversationList = "conversation.list";
     public const string QueueRead = "queue.read";
     public const string EventsRead = "events.read";
+    public const string CalendarDayAdded = "calendar.day_added";
+    public const string CalendarDayRemoved = "calendar.day_removed";
     public const string AccountCreated = "account.created";
     public const string AccountDisabled = "account.disabled";
     public const string AccountEnabled = "account.enabled";
@@ -52,7 +54,7 @@ public sealed class AuditLog(Database database, TimeProvider clock)
             INSERT INTO audit_log (id, at, center_id, account_id, username, source_ip, action, contact_id, conversation_id, detail)
             VALUES (@Id, @At, @CenterId, @AccountId, @Username, @SourceIp, @Action, @ContactId, @ConversationId, @Detail)
             """,
-            entries.Select(e => new { Id = Guid.CreateVersion7(), At = at, e.CenterId, e.AccountId, e.Username, e.SourceIp, e.Action, e.ContactId, e.ConversationId, e.Detail }),
+            entries.Select(e => new { Id = Ids.New(), At = at, e.CenterId, e.AccountId, e.Username, e.SourceIp, e.Action, e.ContactId, e.ConversationId, e.Detail }),
             ct);
         await s.CommitAsync(ct);
     }

@@ -11,6 +11,19 @@ public sealed class CenterOptions
     public List<string> KakaoSenderKeys { get; set; } = [];
     public List<string> PhoneNumbers { get; set; } = [];
     public AutoAssignOptions AutoAssign { get; set; } = new();
+    public CalendarOptions Calendar { get; set; } = new();
+}
+
+/// <summary>A center's business calendar: time zone and working hours (local times, "HH:mm").</summary>
+public sealed class CalendarOptions
+{
+    public string TimeZone { get; set; } = "Asia/Seoul";
+    public string Open { get; set; } = "09:00";
+    public string Close { get; set; } = "18:00";
+    public string? LunchStart { get; set; }
+    public string? LunchEnd { get; set; }
+    /// <summary>Working weekdays; Monday to Friday when empty.</summary>
+    public List<DayOfWeek> Days { get; set; } = [];
 }
 
 /// <summary>Auto-assignment of new conversations to available counselors; off unless a center turns it on.</summary>
@@ -23,7 +36,12 @@ public sealed class AutoAssignOptions
 
 public sealed record Center(
     string Id, string Name, IReadOnlyList<string> SmsNumbers, IReadOnlyList<string> KakaoSenderKeys, IReadOnlyList<string> PhoneNumbers,
-    bool AutoAssign = false, int AutoAssignCapacity = 5);
+    bool AutoAssign = false, int AutoAssignCapacity = 5, TimeZoneInfo? Zone = null, Inbox.Calendar.WorkingHours? Hours = null)
+{
+    public TimeZoneInfo TimeZone => Zone ?? TimeZoneInfo.FindSystemTimeZoneById("Asia/Seoul");
+
+    public Inbox.Calendar.WorkingHours WorkingHours => Hours ?? Inbox.Calendar.WorkingHours.Default;
+}
 
 /// <summary>Routes inbound traffic to a center by the address it was sent to. Built once from configuration and checked at start-up.</summary>
 public sealed class CenterDirectory
@@ -48,7 +66,9 @@ public sealed class CenterDirectory
                 [.. o.KakaoSenderKeys.Select(k => k.Trim())],
                 [.. o.PhoneNumbers.Select((n, i) => Number(n, $"{where}:PhoneNumbers:{i}"))],
                 o.AutoAssign.Enabled,
-                o.AutoAssign.Capacity > 0 ? o.AutoAssign.Capacity : throw new InvalidOperationException($"{where}:AutoAssign:Capacity must be at least 1."));
+                o.AutoAssign.Capacity > 0 ? o.AutoAssign.Capacity : throw new InvalidOperationException($"{where}:AutoAssign:Capacity must be at least 1."),
+                Zone(o.Calendar.TimeZone, $"{where}:Calendar:TimeZone"),
+                Hours(o.Calendar, $"{where}:Calendar"));
             _byId[o.Id] = center;
             Claim(center, "sms", center.SmsNumbers, where);
             Claim(center, "kakao", center.KakaoSenderKeys, where);
@@ -77,6 +97,25 @@ public sealed class CenterDirectory
                 throw new InvalidOperationException($"{where}: the {channel} address {address} is already configured for center '{other.Id}'.");
             _byAddress[(channel, address)] = center;
         }
+    }
+
+    private static TimeZoneInfo Zone(string id, string where)
+    {
+        try { return TimeZoneInfo.FindSystemTimeZoneById(id); }
+        catch (TimeZoneNotFoundException) { throw new InvalidOperationException($"{where}: '{id}' is not a time zone (e.g. Asia/Seoul)."); }
+    }
+
+    private static Inbox.Calendar.WorkingHours Hours(CalendarOptions o, string where)
+    {
+        TimeOnly Time(string value, string key) => TimeOnly.TryParseExact(value, "HH:mm", out var t)
+            ? t : throw new InvalidOperationException($"{where}:{key}: '{value}' is not a time like 09:00.");
+        var hours = new Inbox.Calendar.WorkingHours(
+            Time(o.Open, "Open"), Time(o.Close, "Close"),
+            o.LunchStart is null ? null : Time(o.LunchStart, "LunchStart"),
+            o.LunchEnd is null ? null : Time(o.LunchEnd, "LunchEnd"),
+            o.Days.Count == 0 ? Inbox.Calendar.WorkingHours.Default.Days : o.Days.ToHashSet());
+        hours.Validate(where);
+        return hours;
     }
 
     private static string Number(string value, string where) =>

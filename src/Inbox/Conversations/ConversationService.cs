@@ -117,7 +117,7 @@ public sealed class ConversationService(
         await using var s = await database.BeginAsync(ct);
         var state = await RequireAsync(s, caller, conversationId, ct);
         var now = clock.GetUtcNow();
-        var id = Guid.CreateVersion7();
+        var id = Ids.New();
         await store.InsertMessageAsync(s, new NewMessage(id, caller.CenterId, conversationId, state.ContactId, state.LastInboundChannel,
             Direction.Out, MessageKind.Note, text, null, null, null, caller.AccountId, null, now, null, null), ct);
         await store.TouchConversationAsync(s, conversationId, now, ct);
@@ -166,7 +166,7 @@ public sealed class ConversationService(
         var newEvents = new List<NewEvent>();
         for (var part = 0; part < parts.Count; part++)
         {
-            var id = Guid.CreateVersion7();
+            var id = Ids.New();
             var inserted = await store.InsertMessageAsync(s, new NewMessage(id, caller.CenterId, conversationId, state.ContactId, target,
                 Direction.Out, MessageKind.Text, parts[part].Text, null, centerAddress, null, caller.AccountId, null, now, DeliveryStatus.Queued,
                 System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, type = parts[part].Type, parts = parts.Count }, ConversationStore.Json),
@@ -178,16 +178,16 @@ public sealed class ConversationService(
                 await using var again = await database.ReadAsync(ct);
                 return await ExistingReplyAsync(again, caller, conversationId, clientMessageId, ct);
             }
-            await s.ExecuteAsync(
-                "INSERT INTO outbox (id, message_id, center_id, channel, attempts, next_attempt_at, created_at) VALUES (@outboxId, @id, @CenterId, @target, 0, @now, @now)",
-                new { outboxId = Guid.CreateVersion7(), id, caller.CenterId, target, now }, ct);
+            await store.QueueOutboundAsync(s, id, caller.CenterId, target, now, ct);
             ids.Add(id);
             newEvents.Add(new NewEvent(caller.CenterId, conversationId, EventType.MessageAdded,
                 new { messageId = id, channel = target, direction = Direction.Out, kind = MessageKind.Text }, caller.AccountId, caller.AccountId));
         }
         await s.ExecuteAsync(
             """
-            UPDATE conversations SET first_response_at = COALESCE(first_response_at, @now), waiting_since = NULL, last_activity_at = @now
+            UPDATE conversations
+            SET first_response_at = COALESCE(first_response_at, @now), waiting_since = NULL, last_activity_at = @now,
+                due_at = NULL, due_reason = NULL, due_calendar_version = NULL, breached_at = NULL, acknowledged_at = NULL
             WHERE id = @conversationId
             """,
             new { conversationId, now }, ct);

@@ -29,6 +29,10 @@ public sealed record OpenConversation
     public required string Status { get; init; }
     public required string Line { get; init; }
     public Guid? AssigneeId { get; init; }
+    public DateTimeOffset? WaitingSince { get; init; }
+    public DateTimeOffset? FirstResponseAt { get; init; }
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+    public DateTimeOffset? ClosedReplyUntil { get; init; }
 }
 
 /// <summary>The writes of the conversation model. Every method joins the caller's transaction.</summary>
@@ -60,7 +64,7 @@ public sealed class ConversationStore
         if (await FindContactByIdentityAsync(s, centerId, channel, address, ct) is { } known)
             return known;
 
-        var candidate = Guid.CreateVersion7();
+        var candidate = Ids.New();
         var contactArgs = new { id = candidate, centerId, phone, now };
         const string contactColumns = "id, center_id, phone, created_at, last_seen_at";
         const string contactValues = "@id, @centerId, @phone, @now, @now";
@@ -78,7 +82,7 @@ public sealed class ConversationStore
 
         await s.ExecuteAsync(
             s.Dialect.InsertIgnoringDuplicates("channel_identities", "id, center_id, contact_id, channel, address, created_at", "@id, @centerId, @contactId, @channel, @address, @now"),
-            new { id = Guid.CreateVersion7(), centerId, contactId, channel, address, now }, ct);
+            new { id = Ids.New(), centerId, contactId, channel, address, now }, ct);
         var winner = await FindContactByIdentityAsync(s, centerId, channel, address, ct)
             ?? throw new InvalidOperationException("The channel identity vanished inside its own transaction.");
         if (winner != contactId && contactId == candidate)
@@ -92,12 +96,12 @@ public sealed class ConversationStore
 
     public Task<OpenConversation?> FindOpenConversationAsync(DbSession s, Guid contactId, CancellationToken ct) =>
         s.SingleOrDefaultAsync<OpenConversation>(
-            "SELECT id, status, line, assignee_id FROM conversations WHERE contact_id = @contactId AND status <> 'resolved'",
+            "SELECT id, status, line, assignee_id, waiting_since, first_response_at, acknowledged_at, closed_reply_until FROM conversations WHERE contact_id = @contactId AND status <> 'resolved'",
             new { contactId }, ct);
 
     public async Task<Guid> InsertConversationAsync(DbSession s, string centerId, Guid contactId, string channel, string line, DateTimeOffset now, CancellationToken ct)
     {
-        var id = Guid.CreateVersion7();
+        var id = Ids.New();
         await s.ExecuteAsync(
             """
             INSERT INTO conversations (id, center_id, contact_id, status, line, origin_channel, last_inbound_channel, priority, created_at, last_activity_at)
@@ -134,6 +138,18 @@ public sealed class ConversationStore
             "INSERT INTO transcript_segments (message_id, ordinal, speaker, start_ms, end_ms, text, confidence) VALUES (@MessageId, @Ordinal, @Speaker, @StartMs, @EndMs, @Text, @Confidence)",
             segments, ct);
     }
+
+    /// <summary>Queues a stored outbound message for the outbox worker.</summary>
+    public Task QueueOutboundAsync(DbSession s, Guid messageId, string centerId, string channel, DateTimeOffset now, CancellationToken ct) =>
+        s.ExecuteAsync(
+            "INSERT INTO outbox (id, message_id, center_id, channel, attempts, next_attempt_at, created_at) VALUES (@id, @messageId, @centerId, @channel, 0, @now, @now)",
+            new { id = Ids.New(), messageId, centerId, channel, now }, ct);
+
+    /// <summary>Sets the conversation's next deadline (a new deadline is not breached yet).</summary>
+    public Task SetDueAsync(DbSession s, Guid conversationId, DateTimeOffset dueAt, string reason, string calendarVersion, CancellationToken ct) =>
+        s.ExecuteAsync(
+            "UPDATE conversations SET due_at = @dueAt, due_reason = @reason, due_calendar_version = @calendarVersion, breached_at = NULL WHERE id = @conversationId",
+            new { conversationId, dueAt, reason, calendarVersion }, ct);
 
     /// <summary>A resident wrote: the conversation is active again, waits on the center, and replies go back on this channel.</summary>
     public Task RecordInboundAsync(DbSession s, Guid conversationId, string channel, DateTimeOffset now, CancellationToken ct) =>

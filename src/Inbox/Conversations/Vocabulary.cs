@@ -61,6 +61,7 @@ public static class EventType
     public const string ConversationResolved = "conversation.resolved";
     public const string ConversationReopened = "conversation.reopened";
     public const string PresenceChanged = "presence.changed";
+    public const string SlaBreached = "sla.breached";
 }
 
 public static class Presence

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inbox.Calendar;
 using Inbox.Conversations;
 using Inbox.Live;
 using Inbox.Privacy;
@@ -7,10 +8,11 @@ using Inbox.Storage;
 namespace Inbox.Ingest;
 
 /// <summary>Turns what the channel adapters hand over into the one conversation model, one transaction per webhook.</summary>
-public sealed class IngestService(Database database, ConversationStore store, EventSignal signal, TimeProvider clock)
+public sealed class IngestService(Database database, ConversationStore store, CalendarService calendars, ResponseRules rules, EventSignal signal, OutboxSignal outbox, TimeProvider clock)
 {
     public async Task<IngestResult> IngestAsync(InboundMessage m, CancellationToken ct)
     {
+        var calendar = await calendars.ForCenterAsync(m.CenterId, ct); // before the transaction: it may read the store
         await using var s = await database.BeginAsync(ct);
         if (await store.FindByProviderIdAsync(s, m.CenterId, m.Channel, m.ProviderMessageId, ct) is { } known)
             return new IngestResult(IngestOutcome.Duplicate, known.ConversationId, known.Id, null);
@@ -23,11 +25,11 @@ public sealed class IngestService(Database database, ConversationStore store, Ev
         var conversation = await store.FindOpenConversationAsync(s, contactId, ct);
         Guid conversationId;
         var assigneeId = conversation?.AssigneeId;
+        var line = conversation?.Line ?? Line.ForChannel(m.Channel);
         if (conversation is null && m.OnlyIfOpen)
             return new IngestResult(IngestOutcome.Ignored, null, null, null);
         if (conversation is null)
         {
-            var line = Line.ForChannel(m.Channel);
             conversationId = await store.InsertConversationAsync(s, m.CenterId, contactId, m.Channel, line, now, ct);
             events.Add(new NewEvent(m.CenterId, conversationId, EventType.ConversationOpened, new { contactId, channel = m.Channel, line }, null));
         }
@@ -36,7 +38,7 @@ public sealed class IngestService(Database database, ConversationStore store, Ev
             conversationId = conversation.Id;
         }
 
-        var messageId = Guid.CreateVersion7();
+        var messageId = Ids.New();
         var stored = await store.InsertMessageAsync(s, new NewMessage(
             messageId, m.CenterId, conversationId, contactId, m.Channel, m.Direction, m.Kind,
             Mask(m.Body), Mask(m.Subject), m.CenterAddress, m.ProviderMessageId, AuthorId: null,
@@ -57,9 +59,13 @@ public sealed class IngestService(Database database, ConversationStore store, Ev
             await store.TouchConversationAsync(s, conversationId, now, ct);
 
         events.Add(new NewEvent(m.CenterId, conversationId, EventType.MessageAdded, new { messageId, channel = m.Channel, direction = m.Direction, kind = m.Kind }, null, assigneeId));
+        var (automatic, queued) = await rules.ApplyAsync(s, calendar, m, conversationId, contactId, line, conversation, assigneeId, now, ct);
+        events.AddRange(automatic);
         var last = await store.AppendEventsAsync(s, events, now, ct);
         await s.CommitAsync(ct);
         signal.Ring();
+        if (queued)
+            outbox.Ring();
         return new IngestResult(IngestOutcome.Stored, conversationId, messageId, last);
     }
 

@@ -71,6 +71,7 @@ public sealed class EventDispatcher(
             MessageAddedPayload p => clients.MessageAdded(p),
             MessageUpdatedPayload p => clients.MessageUpdated(p),
             PresenceChangedPayload p => clients.PresenceChanged(p),
+            SlaBreachedPayload p => clients.SlaBreached(p),
             _ => Task.CompletedTask,
         };
     }

@@ -96,6 +96,12 @@ public sealed class EventFeed(Database database)
                     new PresenceChangedPayload(e.Seq, e.ActorId!.Value, accounts.GetValueOrDefault(e.ActorId.Value, ""), presence))));
                 continue;
             }
+            if (e.Type == EventType.SlaBreached)
+            {
+                var p = System.Text.Json.JsonSerializer.Deserialize<SlaBreachedPayload>(e.Payload, ConversationStore.Json)!;
+                items.Add(new(e, new HubEvent(e.Seq, nameof(IInboxClient.SlaBreached), p with { Seq = e.Seq })));
+                continue;
+            }
             if (e.Type is EventType.MessageAdded or EventType.MessageUpdated && messages.TryGetValue(MessageIdOf(e.Payload), out var m))
             {
                 items.Add(e.Type == EventType.MessageAdded

@@ -9,6 +9,7 @@ public interface IInboxClient
     Task MessageUpdated(MessageUpdatedPayload payload);
     Task PresenceChanged(PresenceChangedPayload payload);
     Task Typing(TypingPayload payload);
+    Task SlaBreached(SlaBreachedPayload payload);
 }
 
 public sealed record ContactDisplay(Guid Id, string? DisplayName, string? Phone);
@@ -25,6 +26,12 @@ public sealed record MessageAddedPayload(
 public sealed record MessageUpdatedPayload(long Seq, Guid ConversationId, Guid Id, string? DeliveryStatus, string? DeliveryError);
 
 public sealed record PresenceChangedPayload(long Seq, Guid AccountId, string DisplayName, string Presence);
+
+/// <summary>A deadline passed unanswered: why it was set, when it was due, the calendar it was computed with, and how
+/// long the resident had been waiting at that moment, in wall-clock and in business time.</summary>
+public sealed record SlaBreachedPayload(
+    long Seq, Guid ConversationId, string Reason, DateTimeOffset DueAt, string CalendarVersion, Guid? AssigneeId,
+    DateTimeOffset? WaitingSince, double WaitedSeconds, double WaitedBusinessSeconds);
 
 public sealed record TypingPayload(long Seq, Guid ConversationId, Guid AccountId, string Username);
 

@@ -46,7 +46,7 @@ public sealed class OutboxWorker(
     /// <summary>Leases due rows, sends them and records the outcome; returns how many rows it worked on.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        var token = Guid.CreateVersion7();
+        var token = Ids.New();
         IReadOnlyList<LeasedRow> rows;
         await using (var s = await database.BeginAsync(ct))
         {

@@ -10,6 +10,8 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect
 
     public override string Name => "postgres";
 
+    public override void Dispose() => _dataSource.Dispose();
+
     public override DbConnection CreateConnection() => _dataSource.CreateConnection();
 
     // Dapper hands Npgsql a list as one array parameter.

@@ -6,7 +6,7 @@ namespace Inbox.Storage;
 /// Everything that differs between the databases Inbox runs on. Shared SQL stays in the portable subset;
 /// a dialect overrides only the pieces that cannot be written portably.
 /// </summary>
-public abstract class SqlDialect
+public abstract class SqlDialect : IDisposable
 {
     /// <summary>Folder name under Storage/Migrations holding this dialect's numbered scripts.</summary>
     public abstract string Name { get; }
@@ -41,6 +41,11 @@ public abstract class SqlDialect
 
     /// <summary>True when the exception means the store cannot be reached or cannot take writes right now (answer 503).</summary>
     public abstract bool IsUnavailable(Exception exception);
+
+    /// <summary>Closes pooled connections (the container disposes the dialect with the application).</summary>
+    public virtual void Dispose()
+    {
+    }
 
     /// <summary>Runs once at start-up before migrations (file creation, pragmas).</summary>
     public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;

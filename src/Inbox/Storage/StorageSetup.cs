@@ -22,7 +22,7 @@ public static class StorageSetup
                 : connectionString),
             _ => throw new InvalidOperationException($"Storage:Provider '{provider}' is not supported: use sqlite or postgres."),
         };
-        services.AddSingleton(dialect);
+        services.AddSingleton(_ => dialect); // through a factory, so the container disposes it (and its connection pool)
         services.AddSingleton<Database>();
         services.AddSingleton<Migrator>();
         services.AddExceptionHandler<StoreUnavailableHandler>();

@@ -195,9 +195,14 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
         var contact = detail.GetProperty("contact");
         Assert.Equal(resident.E164, contact.GetProperty("phone").GetString());
         Assert.Equal(new[] { "phone", "sms" }, contact.GetProperty("identities").EnumerateArray().Select(i => i.GetProperty("channel").GetString()!).Order());
-        var messages = detail.GetProperty("messages").EnumerateArray().ToList();
+        var all = detail.GetProperty("messages").EnumerateArray().ToList();
+        var messages = all.Where(m => m.GetProperty("direction").GetString() == "in").ToList();
         Assert.Equal([.. texts, "[resident] 기초연금 문의드려요"], messages.Select(m => m.GetProperty("body").GetString()!));
         Assert.Equal(new[] { "sms", "sms", "sms", "phone" }, messages.Select(m => m.GetProperty("channel").GetString()!));
+        // Right after the first text: the text line's automatic acknowledgement, once.
+        var acknowledgement = Assert.Single(all, m => m.GetProperty("direction").GetString() == "out");
+        Assert.Equal(1, all.IndexOf(acknowledgement));
+        Assert.Equal("acknowledgement", acknowledgement.GetProperty("metadata").GetProperty("automatic").GetString());
         Assert.Equal("phone", detail.GetProperty("conversation").GetProperty("channel").GetString());
         Assert.Equal("sms", detail.GetProperty("conversation").GetProperty("originChannel").GetString());
     }

@@ -36,6 +36,10 @@ public static class StoreQueries
     /// <summary>Row counts of everything a webhook may write, to prove a refused request changed nothing.</summary>
     public static async Task<string> SnapshotAsync(this TestServer server)
     {
+        // Automatic replies leave after the commit and add their delivery events: let that finish first.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (await server.CountAsync("outbox", "completed_at IS NULL") > 0 && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(50);
         string[] tables = ["contacts", "channel_identities", "conversations", "messages", "attachments", "transcript_segments", "conversation_events"];
         var counts = new List<string>();
         foreach (var table in tables)

@@ -48,7 +48,10 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestServer> StartAsync(TestStore store, IDictionary<string, string?>? overrides = null, string? connectionString = null)
+    /// <summary>The server's clock: the system clock, or the settable one a test passed in.</summary>
+    public TimeProvider Clock => _app.Services.GetRequiredService<TimeProvider>();
+
+    public static async Task<TestServer> StartAsync(TestStore store, IDictionary<string, string?>? overrides = null, string? connectionString = null, TimeProvider? clock = null)
     {
         connectionString ??= await store.CreateDatabaseAsync();
         var settings = new Dictionary<string, string?>
@@ -81,6 +84,8 @@ public sealed class TestServer : IAsyncDisposable
         var app = InboxApp.Build(["--environment=Testing", $"--contentRoot={Path.Combine(RepoPaths.Root, "src", "Inbox")}"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
+            if (clock is not null)
+                builder.Services.AddSingleton(clock);
             builder.Logging.AddProvider(logs);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
         });
@@ -120,7 +125,7 @@ public sealed class TestServer : IAsyncDisposable
 
     public Task<HttpResponseMessage> PostSignedAsync(string path, byte[] body, string secret, long? timestamp = null)
     {
-        var ts = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var ts = timestamp ?? Clock.GetUtcNow().ToUnixTimeSeconds();
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Add(InboxHmac.TimestampHeader, ts.ToString());

@@ -25,6 +25,8 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
     private const string SouthSms = "+8215880000";
     private const string NorthKakao = "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293";
     private const string NorthLine = "+8218996808";
+    private const string Acknowledgement = "acknowledgement";
+    private const string ClosedHours = "closed_hours";
 
     private static int _residents;
 
@@ -154,11 +156,13 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
 
     // ---------------------------------------------------------------- ingest under concurrency
 
-    [Fact]
-    public async Task Twenty_concurrent_ingests_for_one_new_resident_make_one_contact_one_conversation_and_twenty_messages()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Twenty_concurrent_ingests_for_one_new_resident_make_one_contact_one_conversation_and_twenty_messages(bool textsOnly)
     {
         var phone = NewResidentPhone();
-        var results = await ConcurrentlyAsync(20, i => i % 2 == 0 ? Sms(phone) : Call(phone));
+        var results = await ConcurrentlyAsync(20, i => textsOnly || i % 2 == 0 ? Sms(phone) : Call(phone));
 
         Assert.All(results, r => Assert.Equal(IngestOutcome.Stored, r.Outcome));
         var conversationId = Assert.Single(results.Select(r => r.ConversationId).Distinct());
@@ -166,13 +170,46 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(20, results.Select(r => r.MessageId).Distinct().Count());
 
         Assert.Equal(1, await H.CountAsync("contacts"));
-        Assert.Equal(2, await H.CountAsync("channel_identities"));
+        Assert.Equal(textsOnly ? 1 : 2, await H.CountAsync("channel_identities"));
         Assert.Equal(1, await H.CountAsync("conversations"));
-        Assert.Equal(20, await H.CountAsync("messages", "conversation_id = @conversationId", new { conversationId }));
-        Assert.Equal(10, await H.CountAsync("messages", "channel = 'sms'"));
-        Assert.Equal(10, await H.CountAsync("messages", "channel = 'phone'"));
-        Assert.Equal(1, await H.CountAsync("conversation_events", "type = @type", new { type = EventType.ConversationOpened }));
-        Assert.Equal(20, await H.CountAsync("conversation_events", "type = @type", new { type = EventType.MessageAdded }));
+        Assert.Equal(20, await H.CountAsync("messages", "direction = 'in' AND conversation_id = @conversationId", new { conversationId }));
+        Assert.Equal(textsOnly ? 20 : 10, await H.CountAsync("messages", "direction = 'in' AND channel = 'sms'"));
+        Assert.Equal(textsOnly ? 0 : 10, await H.CountAsync("messages", "direction = 'in' AND channel = 'phone'"));
+        Assert.Equal(results.Select(r => r.MessageId!.Value).Order(), await H.QueryAsync<Guid>("SELECT id FROM messages WHERE direction = 'in' ORDER BY id"));
+
+        // The line is that of whichever ingest won the race to open the conversation. On the text line the first
+        // text is acknowledged exactly once however many race in behind it; on the phone line (an unanswered call
+        // came first) nothing is. With texts only, it is always the text line.
+        var line = Assert.Single(await H.QueryAsync<string>("SELECT line FROM conversations"));
+        if (textsOnly)
+            Assert.Equal(Line.Text24, line);
+        else
+            Assert.Contains(line, new[] { Line.Text24, Line.Phone });
+        var automatic = await AutomaticMessagesAsync();
+        Assert.Equal(line == Line.Text24 ? 1 : 0, automatic.Count);
+        Assert.All(automatic, a => Assert.Equal((conversationId.Value, Channel.Sms, Acknowledgement, phone), (a.ConversationId, a.Channel, a.Automatic, a.To)));
+        Assert.Equal(20 + automatic.Count, await H.CountAsync("messages"));
+        Assert.Equal(automatic.Count, await H.CountAsync("outbox"));
+
+        var events = await EventsAsync();
+        Assert.Equal(Enumerable.Range(1, 1 + 20 + automatic.Count).Select(n => (long)n), events.Select(e => e.Seq));
+        Assert.Equal(1, events.Count(e => e.Type == EventType.ConversationOpened));
+        Assert.Equal(20, events.Count(e => e.Type == EventType.MessageAdded && e.Automatic is null));
+        Assert.Equal(automatic.Count, events.Count(e => e.Type == EventType.MessageAdded && e.Automatic == Acknowledgement));
+        Assert.Equal(1 + 20 + automatic.Count, events.Count);
+        // One transaction opened the conversation, stored its first message and, on the text line, acknowledged it.
+        var opener = Assert.Single(results, r => r.MessageId == events[1].MessageId);
+        Assert.Equal(EventType.ConversationOpened, events[0].Type);
+        if (automatic.Count == 1)
+        {
+            Assert.Equal(Channel.Sms, Assert.Single(await H.QueryAsync<string>("SELECT channel FROM messages WHERE id = @id", new { id = opener.MessageId })));
+            Assert.Equal((automatic[0].Id, Acknowledgement), (events[2].MessageId, events[2].Automatic));
+            Assert.Equal(3, opener.LastSequence);
+        }
+        else
+        {
+            Assert.Equal(2, opener.LastSequence);
+        }
     }
 
     [Fact]
@@ -190,7 +227,10 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(first.MessageId, second.MessageId);
         Assert.Null(second.LastSequence);
         Assert.Equal(snapshot, await H.SnapshotAsync());
-        Assert.Equal(message.Body, await H.ScalarAsync<string>("SELECT body FROM messages"));
+        Assert.Equal(message.Body, Assert.Single(await H.QueryAsync<string>("SELECT body FROM messages WHERE direction = 'in'")));
+        // The first was acknowledged; the duplicate did not queue a second acknowledgement.
+        var acknowledgement = Assert.Single(await AutomaticMessagesAsync());
+        Assert.Equal((first.ConversationId!.Value, Acknowledgement), (acknowledgement.ConversationId, acknowledgement.Automatic));
         // Nothing moved: the duplicate did not even touch the contact.
         Assert.Equal(StoreHarness.Start, Assert.Single(await H.QueryAsync<DateTimeOffset>("SELECT last_seen_at FROM contacts")));
     }
@@ -211,10 +251,24 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(0, await H.CountAsync("contacts k", "NOT EXISTS (SELECT 1 FROM channel_identities i WHERE i.contact_id = k.id)"));
         Assert.Equal(1, await H.CountAsync("channel_identities"));
         Assert.Equal(1, await H.CountAsync("conversations"));
-        Assert.Equal(1, await H.CountAsync("messages"));
-        Assert.Equal(stored.MessageId, Assert.Single(await H.QueryAsync<Guid>("SELECT id FROM messages")));
-        Assert.Equal(2, await H.CountAsync("conversation_events"));
-        Assert.Equal(2, await H.ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1"));
+        Assert.Equal(stored.MessageId, Assert.Single(await H.QueryAsync<Guid>("SELECT id FROM messages WHERE direction = 'in'")));
+
+        // The one stored message got its one automatic message: the text line's acknowledgement, or the live line's
+        // closed-hours reply (the harness clock starts on a holiday).
+        if (channel == Channel.Kakao)
+            Assert.False((await H.Calendars.ForCenterAsync(North, Ct)).IsOpen(StoreHarness.Start));
+        var automatic = Assert.Single(await AutomaticMessagesAsync());
+        Assert.Equal((stored.ConversationId!.Value, channel, channel == Channel.Kakao ? ClosedHours : Acknowledgement, message.ResidentAddress),
+            (automatic.ConversationId, automatic.Channel, automatic.Automatic, automatic.To));
+        Assert.Equal(2, await H.CountAsync("messages"));
+
+        // conversation.opened, message.added for the resident's message, message.added for the automatic one.
+        var events = await EventsAsync();
+        Assert.Equal(
+            [(1L, EventType.ConversationOpened, (Guid?)null, (string?)null), (2L, EventType.MessageAdded, stored.MessageId, null), (3L, EventType.MessageAdded, automatic.Id, automatic.Automatic)],
+            events.Select(e => (e.Seq, e.Type, e.MessageId, e.Automatic)));
+        Assert.Equal(3, await H.ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1"));
+        Assert.Equal(3, stored.LastSequence);
     }
 
     // ---------------------------------------------------------------- threading
@@ -240,11 +294,22 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal([(first.ConversationId!.Value, ConversationStatus.Resolved), (after.ConversationId!.Value, ConversationStatus.Open)],
             conversations.Select(c => (c.Id, c.Status)));
         Assert.Single(conversations.Select(c => c.ContactId).Distinct());
-        Assert.Equal(2, await H.CountAsync("messages", "conversation_id = @id", new { id = first.ConversationId }));
-        Assert.Equal(1, await H.CountAsync("messages", "conversation_id = @id", new { id = after.ConversationId }));
+        Assert.Equal([Line.Text24, Line.Text24], conversations.Select(c => c.Line));
+        Assert.Equal(2, await H.CountAsync("messages", "direction = 'in' AND conversation_id = @id", new { id = first.ConversationId }));
+        Assert.Equal(1, await H.CountAsync("messages", "direction = 'in' AND conversation_id = @id", new { id = after.ConversationId }));
+        // Each conversation's first text was acknowledged once, and the new conversation's acknowledgement is its own.
+        var automatic = await AutomaticMessagesAsync();
+        Assert.Equal([(first.ConversationId.Value, Acknowledgement), (after.ConversationId.Value, Acknowledgement)],
+            automatic.Select(a => (a.ConversationId, a.Automatic)));
+        Assert.Equal(5, await H.CountAsync("messages"));
         var events = await EventsAsync();
-        Assert.Equal([EventType.ConversationOpened, EventType.MessageAdded],
-            events.Where(e => e.ConversationId == after.ConversationId).Select(e => e.Type));
+        Assert.Equal(Enumerable.Range(1, 7).Select(n => (long)n), events.Select(e => e.Seq));
+        Assert.Equal(
+            [(EventType.ConversationOpened, (Guid?)null, (string?)null), (EventType.MessageAdded, first.MessageId, null), (EventType.MessageAdded, automatic[0].Id, Acknowledgement), (EventType.MessageAdded, threaded.MessageId, null)],
+            events.Where(e => e.ConversationId == first.ConversationId).Select(e => (e.Type, e.MessageId, e.Automatic)));
+        Assert.Equal(
+            [(EventType.ConversationOpened, (Guid?)null, (string?)null), (EventType.MessageAdded, after.MessageId, null), (EventType.MessageAdded, automatic[1].Id, Acknowledgement)],
+            events.Where(e => e.ConversationId == after.ConversationId).Select(e => (e.Type, e.MessageId, e.Automatic)));
     }
 
     [Fact]
@@ -310,33 +375,71 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         }
 
         Assert.All(results, r => Assert.Equal(IngestOutcome.Stored, r.Outcome));
-        const int total = 30 + 10; // one message.added each, one conversation.opened per resident
+
+        // Each resident sent two texts and one unanswered call. Whichever came first opened the conversation on its
+        // line: a text opens it on the text line and is acknowledged in the same transaction, the later text is not
+        // (the conversation is already waiting); a call first puts it on the phone line, where nothing is acknowledged.
+        var lines = (await H.QueryAsync<ConversationRow>("SELECT id, contact_id, status, line FROM conversations")).ToDictionary(c => c.Id, c => c.Line);
+        Assert.Equal(10, lines.Count);
+        Assert.All(lines.Values, line => Assert.Contains(line, new[] { Line.Text24, Line.Phone }));
+        var acknowledged = lines.Where(c => c.Value == Line.Text24).Select(c => c.Key).ToHashSet();
+        var automatic = await AutomaticMessagesAsync();
+        Assert.Equal(acknowledged.Order(), automatic.Select(a => a.ConversationId).Order());
+        Assert.All(automatic, a => Assert.Equal((Channel.Sms, Acknowledgement), (a.Channel, a.Automatic)));
+        Assert.Equal(30, await H.CountAsync("messages", "direction = 'in'"));
+
+        // One message.added per ingest and per acknowledgement, one conversation.opened per resident.
+        var total = 30 + acknowledged.Count + 10;
         var events = await EventsAsync();
         Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n), events.Select(e => e.Seq));
         Assert.Equal(events.Select(e => e.Seq), tailed);
         Assert.Equal(total, await H.ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1"));
+        Assert.Equal(10, events.Count(e => e.Type == EventType.ConversationOpened));
+        Assert.Equal(30, events.Count(e => e.Type == EventType.MessageAdded && e.Automatic is null));
+        Assert.Equal(acknowledged.Count, events.Count(e => e.Type == EventType.MessageAdded && e.Automatic == Acknowledgement));
 
-        // Each ingest's numbers are its own, and the last of them is what it reported.
+        // Each ingest's numbers are its own, and the last of them is what it reported: its message's, or the
+        // acknowledgement's right after it when it acknowledged.
         Assert.Equal(30, results.Select(r => r.LastSequence).Distinct().Count());
         foreach (var result in results)
         {
             var added = Assert.Single(events, e => e.Type == EventType.MessageAdded && e.MessageId == result.MessageId);
-            Assert.Equal(result.LastSequence, added.Seq);
+            Assert.Null(added.Automatic);
             Assert.Equal(result.ConversationId, added.ConversationId);
+            var next = events.SingleOrDefault(e => e.Seq == added.Seq + 1);
+            if (next is { Automatic: not null })
+            {
+                Assert.Equal(result.ConversationId, next.ConversationId);
+                Assert.Equal(result.LastSequence, next.Seq);
+            }
+            else
+            {
+                Assert.Equal(result.LastSequence, added.Seq);
+            }
         }
 
-        // Per conversation, in seq order: opened first, then its three messages.
+        // Per conversation, in seq order: opened first, then its three messages, with the acknowledgement right after
+        // the first of them on the text line.
         var byConversation = events.GroupBy(e => e.ConversationId).ToList();
         Assert.Equal(10, byConversation.Count);
         foreach (var conversation in byConversation)
         {
-            Assert.Equal([EventType.ConversationOpened, EventType.MessageAdded, EventType.MessageAdded, EventType.MessageAdded],
-                conversation.Select(e => e.Type));
-            // The opening event and the first message were written by one transaction: adjacent numbers.
             var ordered = conversation.ToList();
+            var isAcknowledged = acknowledged.Contains(conversation.Key);
+            List<(string Type, string? Automatic)> expected = isAcknowledged
+                ? [(EventType.ConversationOpened, null), (EventType.MessageAdded, null), (EventType.MessageAdded, Acknowledgement), (EventType.MessageAdded, null), (EventType.MessageAdded, null)]
+                : [(EventType.ConversationOpened, null), (EventType.MessageAdded, null), (EventType.MessageAdded, null), (EventType.MessageAdded, null)];
+            Assert.Equal(expected, ordered.Select(e => (e.Type, e.Automatic)));
+            // The opening event, the first message and its acknowledgement were written by one transaction: adjacent numbers.
             Assert.Equal(ordered[0].Seq + 1, ordered[1].Seq);
+            if (isAcknowledged)
+            {
+                Assert.Equal(ordered[1].Seq + 1, ordered[2].Seq);
+                Assert.Equal(Channel.Sms, Assert.Single(await H.QueryAsync<string>("SELECT channel FROM messages WHERE id = @id", new { id = ordered[1].MessageId })));
+            }
             var messages = await H.QueryAsync<Guid>("SELECT id FROM messages WHERE conversation_id = @id", new { id = conversation.Key });
             Assert.Equal(messages.Order(), ordered.Skip(1).Select(e => e.MessageId!.Value).Order());
+            Assert.Equal(3, await H.CountAsync("messages", "direction = 'in' AND conversation_id = @id", new { id = conversation.Key }));
         }
     }
 
@@ -362,12 +465,114 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(StoreHarness.Start, Assert.Single(await H.QueryAsync<DateTimeOffset>("SELECT last_seen_at FROM contacts")));
 
         // With an open conversation the notice is stored in it, and it does not make the conversation wait on the center.
+        // Nor does it get an automatic reply: only the resident's own messages do (here, the closed-hours reply).
         var reopened = await H.Ingest.IngestAsync(Kakao(known), Ct);
-        await H.ExecuteAsync("UPDATE conversations SET waiting_since = NULL WHERE id = @id", new { id = reopened.ConversationId });
+        await H.ExecuteAsync("UPDATE conversations SET waiting_since = NULL, closed_reply_until = NULL WHERE id = @id", new { id = reopened.ConversationId });
+        var replies = await AutomaticMessagesAsync();
+        Assert.Equal([(first.ConversationId!.Value, ClosedHours), (reopened.ConversationId!.Value, ClosedHours)], replies.Select(a => (a.ConversationId, a.Automatic)));
         var notice = await H.Ingest.IngestAsync(Kakao(known) with { Kind = MessageKind.System, Body = "상담 세션이 종료되었습니다.", OnlyIfOpen = true }, Ct);
         Assert.Equal(IngestOutcome.Stored, notice.Outcome);
         Assert.Equal(reopened.ConversationId, notice.ConversationId);
         Assert.Null(await H.ScalarAsync<string>("SELECT waiting_since FROM conversations WHERE id = @id", new { id = reopened.ConversationId }));
+        Assert.Equal(replies, await AutomaticMessagesAsync());
+    }
+
+    // ---------------------------------------------------------------- automatic replies
+
+    [Fact]
+    public async Task A_first_text_gets_one_acknowledgement_until_it_is_answered()
+    {
+        var calendar = await H.Calendars.ForCenterAsync(North, Ct);
+        var phone = NewResidentPhone();
+        var t0 = H.Clock.Now;
+        var first = await H.Ingest.IngestAsync(Sms(phone), Ct);
+        H.Clock.Now = t0.AddMinutes(1);
+        var second = await H.Ingest.IngestAsync(Sms(phone, body: "언제쯤 답변 받을 수 있을까요?"), Ct);
+        Assert.Equal((IngestOutcome.Stored, IngestOutcome.Stored), (first.Outcome, second.Outcome));
+        var id = first.ConversationId!.Value;
+        Assert.Equal(id, second.ConversationId);
+        Assert.Equal(Line.Text24, await H.ScalarAsync<string>("SELECT line FROM conversations WHERE id = @id", new { id }));
+
+        // Two texts in a row: the first is acknowledged, the second is not (nobody has answered yet).
+        var acknowledgement = Assert.Single(await AutomaticMessagesAsync());
+        Assert.Equal((id, Channel.Sms, Acknowledgement, phone, NorthSms, t0),
+            (acknowledgement.ConversationId, acknowledgement.Channel, acknowledgement.Automatic, acknowledgement.To, acknowledgement.CenterAddress, acknowledgement.ReceivedAt));
+        Assert.Equal(2, await H.CountAsync("messages", "direction = 'in'"));
+        Assert.Equal(3, await H.CountAsync("messages"));
+        var outbox = Assert.Single(await H.QueryAsync<OutboxRow>("SELECT message_id, center_id, channel, attempts, next_attempt_at, completed_at FROM outbox"));
+        Assert.Equal(new OutboxRow { MessageId = acknowledgement.Id, CenterId = North, Channel = Channel.Sms, Attempts = 0, NextAttemptAt = t0 }, outbox);
+
+        // It promises the deadline the first text set, one business day on the calendar version the conversation names
+        // (t0 is a holiday: Tuesday 18:00 in Seoul).
+        var waiting = await ResponseOfAsync(id);
+        Assert.Equal(calendar.AddBusinessTime(t0, calendar.Hours.WorkingDay), waiting.DueAt);
+        Assert.Equal(new DateTimeOffset(2025, 3, 4, 18, 0, 0, TimeSpan.FromHours(9)), waiting.DueAt);
+        Assert.Equal((t0, (DateTimeOffset?)null, (DateTimeOffset?)t0, ResponseRules.FirstResponse, calendar.Version),
+            (waiting.WaitingSince, waiting.FirstResponseAt, waiting.AcknowledgedAt, waiting.DueReason, waiting.DueCalendarVersion));
+        Assert.Equal($"[북부] 문의가 접수되었습니다. {ResponseRules.Format(calendar, waiting.DueAt!.Value)}까지 답변드리겠습니다.", acknowledgement.Body);
+
+        // Written by the first text's transaction: its message.added comes right after that text's, and is the last
+        // number that ingest reported.
+        var events = await EventsAsync();
+        Assert.Equal(
+            [
+                (1L, EventType.ConversationOpened, (Guid?)null, (string?)null),
+                (2L, EventType.MessageAdded, first.MessageId, null),
+                (3L, EventType.MessageAdded, acknowledgement.Id, Acknowledgement),
+                (4L, EventType.MessageAdded, second.MessageId, null),
+            ],
+            events.Select(e => (e.Seq, e.Type, e.MessageId, e.Automatic)));
+        Assert.Equal((3L, 4L), (first.LastSequence!.Value, second.LastSequence!.Value));
+
+        // An answered call from the same number is the center's answer: nothing is owed any more, and the call itself
+        // is not acknowledged.
+        H.Clock.Now = t0.AddMinutes(2);
+        var call = await H.Ingest.IngestAsync(Call(phone) with
+        {
+            Metadata = new Dictionary<string, object?> { ["status"] = "answered", ["durationSeconds"] = 185 },
+        }, Ct);
+        Assert.Equal((IngestOutcome.Stored, (Guid?)id), (call.Outcome, call.ConversationId));
+        var answered = await ResponseOfAsync(id);
+        Assert.Equal(
+            new ResponseRow { FirstResponseAt = t0.AddMinutes(2) },
+            answered);
+        Assert.Single(await AutomaticMessagesAsync());
+
+        // So the next text is acknowledged again, once; the one after it is not.
+        H.Clock.Now = t0.AddMinutes(3);
+        var third = await H.Ingest.IngestAsync(Sms(phone, body: "서류 하나 더 여쭤볼게요"), Ct);
+        H.Clock.Now = t0.AddMinutes(4);
+        var fourth = await H.Ingest.IngestAsync(Sms(phone, body: "등본도 필요한가요?"), Ct);
+        Assert.Equal(((Guid?)id, (Guid?)id), (third.ConversationId, fourth.ConversationId));
+
+        var automatic = await AutomaticMessagesAsync();
+        Assert.Equal(2, automatic.Count);
+        Assert.Equal(acknowledgement, automatic[0]);
+        var again = automatic[1];
+        Assert.Equal((id, Channel.Sms, Acknowledgement, phone, t0.AddMinutes(3)), (again.ConversationId, again.Channel, again.Automatic, again.To, again.ReceivedAt));
+        Assert.Equal(2, await H.CountAsync("outbox"));
+        Assert.Equal(1, await H.CountAsync("outbox", "message_id = @id", new { id = again.Id }));
+        Assert.Equal(5, await H.CountAsync("messages", "direction = 'in'"));
+        Assert.Equal(7, await H.CountAsync("messages"));
+
+        var next = await ResponseOfAsync(id);
+        Assert.Equal((t0.AddMinutes(3), (DateTimeOffset?)t0.AddMinutes(2), (DateTimeOffset?)t0.AddMinutes(3), ResponseRules.NextResponse, calendar.Version),
+            (next.WaitingSince, next.FirstResponseAt, next.AcknowledgedAt, next.DueReason, next.DueCalendarVersion));
+        Assert.Equal(calendar.AddBusinessTime(t0.AddMinutes(3), calendar.Hours.WorkingDay), next.DueAt);
+        Assert.Equal($"[북부] 문의가 접수되었습니다. {ResponseRules.Format(calendar, next.DueAt!.Value)}까지 답변드리겠습니다.", again.Body);
+
+        events = await EventsAsync();
+        Assert.Equal(
+            [
+                (5L, EventType.MessageAdded, call.MessageId, (string?)null),
+                (6L, EventType.MessageAdded, third.MessageId, null),
+                (7L, EventType.MessageAdded, again.Id, Acknowledgement),
+                (8L, EventType.MessageAdded, fourth.MessageId, null),
+            ],
+            events.Skip(4).Select(e => (e.Seq, e.Type, e.MessageId, e.Automatic)));
+        Assert.All(events, e => Assert.Equal(id, e.ConversationId));
+        Assert.Equal((5L, 7L, 8L), (call.LastSequence!.Value, third.LastSequence!.Value, fourth.LastSequence!.Value));
+        Assert.Equal(8, await H.ScalarAsync<long>("SELECT value FROM event_sequence WHERE id = 1"));
     }
 
     // ---------------------------------------------------------------- reads
@@ -510,10 +715,11 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
     [Fact]
     public async Task Get_returns_the_conversation_with_its_messages_in_order_attachments_and_transcript_segments()
     {
-        H.Clock.Step = TimeSpan.FromMinutes(1);
+        // One minute between the messages. (Set by hand: ingest reads the clock more than once, for the calendar too.)
         var phone = NewResidentPhone();
         var t0 = H.Clock.Now;
         var text = await H.Ingest.IngestAsync(Sms(phone, body: "주민번호 900101-1234567 로 신청했어요"), Ct);
+        H.Clock.Now = t0.AddMinutes(1);
         var mms = await H.Ingest.IngestAsync(Sms(phone, body: "결정 통지서 사진 보냅니다") with
         {
             Kind = MessageKind.Media,
@@ -525,6 +731,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
             ],
         }, Ct);
         var providerAt = new DateTimeOffset(2025, 3, 3, 9, 1, 30, TimeSpan.FromHours(9));
+        H.Clock.Now = t0.AddMinutes(2);
         var call = await H.Ingest.IngestAsync(Call(phone) with
         {
             ProviderAt = providerAt,
@@ -559,18 +766,27 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(t0.AddMinutes(2), detail.Contact.LastSeenAt);
         Assert.Equal([(Channel.Sms, phone), (Channel.Phone, phone)], detail.Identities.Select(i => (i.Channel, i.Address)));
 
-        Assert.Equal([text.MessageId!.Value, mms.MessageId!.Value, call.MessageId!.Value], detail.Messages.Select(m => m.Id));
-        Assert.Equal([t0, t0.AddMinutes(1), t0.AddMinutes(2)], detail.Messages.Select(m => m.ReceivedAt));
-        Assert.Equal([MessageKind.Text, MessageKind.Media, MessageKind.Transcript], detail.Messages.Select(m => m.Kind));
-        Assert.All(detail.Messages, m => Assert.Equal(Direction.In, m.Direction));
-        Assert.Equal("주민번호 900101-******* 로 신청했어요", detail.Messages[0].Body);
-        Assert.Equal("통지서", detail.Messages[1].Subject);
-        Assert.Equal(NorthSms, detail.Messages[1].CenterAddress);
-        Assert.Equal(NorthLine, detail.Messages[2].CenterAddress);
-        Assert.Equal(providerAt, detail.Messages[2].ProviderAt);
-        Assert.Null(detail.Messages[0].ProviderAt);
-        Assert.Null(detail.Messages[0].Metadata);
-        using (var metadata = JsonDocument.Parse(detail.Messages[2].Metadata!))
+        // The first text was acknowledged when it arrived; the acknowledgement is in the conversation with it.
+        var acknowledgement = Assert.Single(await AutomaticMessagesAsync());
+        Assert.Equal((id, Acknowledgement, phone), (acknowledgement.ConversationId, acknowledgement.Automatic, acknowledgement.To));
+        Assert.Equal(4, detail.Messages.Count);
+        Assert.Equal([t0, t0, t0.AddMinutes(1), t0.AddMinutes(2)], detail.Messages.Select(m => m.ReceivedAt));
+        var ack = Assert.Single(detail.Messages, m => m.Direction == Direction.Out);
+        Assert.Equal((acknowledgement.Id, Channel.Sms, MessageKind.Text, acknowledgement.Body, NorthSms, (Guid?)null, t0, (string?)DeliveryStatus.Queued),
+            (ack.Id, ack.Channel, ack.Kind, ack.Body, ack.CenterAddress, ack.AuthorId, ack.ReceivedAt, ack.DeliveryStatus));
+
+        var resident = detail.Messages.Where(m => m.Direction == Direction.In).ToList();
+        Assert.Equal([text.MessageId!.Value, mms.MessageId!.Value, call.MessageId!.Value], resident.Select(m => m.Id));
+        Assert.Equal([t0, t0.AddMinutes(1), t0.AddMinutes(2)], resident.Select(m => m.ReceivedAt));
+        Assert.Equal([MessageKind.Text, MessageKind.Media, MessageKind.Transcript], resident.Select(m => m.Kind));
+        Assert.Equal("주민번호 900101-******* 로 신청했어요", resident[0].Body);
+        Assert.Equal("통지서", resident[1].Subject);
+        Assert.Equal(NorthSms, resident[1].CenterAddress);
+        Assert.Equal(NorthLine, resident[2].CenterAddress);
+        Assert.Equal(providerAt, resident[2].ProviderAt);
+        Assert.Null(resident[0].ProviderAt);
+        Assert.Null(resident[0].Metadata);
+        using (var metadata = JsonDocument.Parse(resident[2].Metadata!))
         {
             Assert.Equal("completed", metadata.RootElement.GetProperty("status").GetString());
             Assert.Equal(42, metadata.RootElement.GetProperty("durationSeconds").GetInt32());
@@ -765,9 +981,45 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         return [.. rows.Select(r =>
         {
             using var payload = JsonDocument.Parse(r.Payload);
-            return r with { MessageId = payload.RootElement.TryGetProperty("messageId", out var m) ? m.GetGuid() : null };
+            return r with
+            {
+                MessageId = payload.RootElement.TryGetProperty("messageId", out var m) ? m.GetGuid() : null,
+                Automatic = payload.RootElement.TryGetProperty("automatic", out var a) ? a.GetString() : null,
+            };
         })];
     }
+
+    /// <summary>
+    /// Every outbound message in the store, oldest first. Nothing in these tests writes as a counselor, so each must be
+    /// one ingest queued by itself: a text without author, queued for sending with one pending outbox row, saying in
+    /// its metadata what it is for and whom it goes to.
+    /// </summary>
+    private async Task<IReadOnlyList<AutomaticRow>> AutomaticMessagesAsync()
+    {
+        var rows = await H.QueryAsync<AutomaticRow>(
+            """
+            SELECT m.id, m.conversation_id, m.channel, m.kind, m.body, m.center_address, m.author_id, m.received_at, m.delivery_status, m.metadata,
+                (SELECT COUNT(*) FROM outbox o WHERE o.message_id = m.id AND o.center_id = m.center_id AND o.channel = m.channel
+                    AND o.attempts = 0 AND o.completed_at IS NULL AND o.lease_token IS NULL) AS pending_outbox_rows
+            FROM messages m WHERE m.direction = 'out' ORDER BY m.received_at, m.id
+            """);
+        Assert.Equal(rows.Count, await H.CountAsync("outbox"));
+        return [.. rows.Select(r =>
+        {
+            Assert.Equal((MessageKind.Text, (Guid?)null, (string?)DeliveryStatus.Queued, 1L), (r.Kind, r.AuthorId, r.DeliveryStatus, r.PendingOutboxRows));
+            Assert.False(string.IsNullOrWhiteSpace(r.Body));
+            using var metadata = JsonDocument.Parse(r.Metadata ?? throw new Xunit.Sdk.XunitException($"Outbound message {r.Id} has no metadata."));
+            var automatic = metadata.RootElement.GetProperty("automatic").GetString();
+            Assert.Contains(automatic, new[] { Acknowledgement, ClosedHours });
+            return r with { Automatic = automatic, To = metadata.RootElement.GetProperty("to").GetString() };
+        })];
+    }
+
+    /// <summary>A conversation's response clock: what ingest set on it.</summary>
+    private async Task<ResponseRow> ResponseOfAsync(Guid conversationId) =>
+        Assert.Single(await H.QueryAsync<ResponseRow>(
+            "SELECT waiting_since, first_response_at, acknowledged_at, due_at, due_reason, due_calendar_version FROM conversations WHERE id = @conversationId",
+            new { conversationId }));
 
     private async Task<(int FailedLogins, DateTimeOffset? LockedUntil)> FailuresAsync(Guid id)
     {
@@ -853,5 +1105,43 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         public required string Type { get; init; }
         public required string Payload { get; init; }
         public Guid? MessageId { get; init; }
+        public string? Automatic { get; init; }
+    }
+
+    private sealed record AutomaticRow
+    {
+        public Guid Id { get; init; }
+        public Guid ConversationId { get; init; }
+        public required string Channel { get; init; }
+        public required string Kind { get; init; }
+        public string? Body { get; init; }
+        public string? CenterAddress { get; init; }
+        public Guid? AuthorId { get; init; }
+        public DateTimeOffset ReceivedAt { get; init; }
+        public string? DeliveryStatus { get; init; }
+        public string? Metadata { get; init; }
+        public long PendingOutboxRows { get; init; }
+        public string? Automatic { get; init; }
+        public string? To { get; init; }
+    }
+
+    private sealed record OutboxRow
+    {
+        public Guid MessageId { get; init; }
+        public required string CenterId { get; init; }
+        public required string Channel { get; init; }
+        public int Attempts { get; init; }
+        public DateTimeOffset NextAttemptAt { get; init; }
+        public DateTimeOffset? CompletedAt { get; init; }
+    }
+
+    private sealed record ResponseRow
+    {
+        public DateTimeOffset? WaitingSince { get; init; }
+        public DateTimeOffset? FirstResponseAt { get; init; }
+        public DateTimeOffset? AcknowledgedAt { get; init; }
+        public DateTimeOffset? DueAt { get; init; }
+        public string? DueReason { get; init; }
+        public string? DueCalendarVersion { get; init; }
     }
 }

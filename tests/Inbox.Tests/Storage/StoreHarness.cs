@@ -1,5 +1,7 @@
 using Inbox.Accounts;
 using Inbox.Audit;
+using Inbox.Calendar;
+using Inbox.Centers;
 using Inbox.Conversations;
 using Inbox.Ingest;
 using Inbox.Storage;
@@ -16,7 +18,11 @@ namespace Inbox.Tests.Storage;
 /// </summary>
 public sealed class StoreHarness : IAsyncDisposable
 {
-    /// <summary>Where every clock of the contract tests starts: a Monday morning, in UTC.</summary>
+    /// <summary>
+    /// Where every clock of the contract tests starts: Monday 2025-03-03 00:00 UTC, 09:00 in Seoul. That Monday is a
+    /// 대체공휴일 (삼일절 fell on a Saturday), so the centers are closed: the live line answers with its closed-hours reply,
+    /// and a text's one-business-day deadline runs to Tuesday 18:00.
+    /// </summary>
     public static readonly DateTimeOffset Start = new(2025, 3, 3, 0, 0, 0, TimeSpan.Zero);
 
     private StoreHarness(TestStore store, string connectionString, SqlDialect dialect, int appliedOnCreate)
@@ -27,7 +33,15 @@ public sealed class StoreHarness : IAsyncDisposable
         Database = new Database(dialect);
         AppliedOnCreate = appliedOnCreate;
         Conversations = new ConversationStore();
-        Ingest = new IngestService(Database, Conversations, new Inbox.Live.EventSignal(), Clock);
+        var centers = new CenterDirectory(
+        [
+            new CenterOptions { Id = "north", Name = "북부", SmsNumbers = ["1899-6808"], PhoneNumbers = ["1899-6808"] },
+            new CenterOptions { Id = "south", Name = "남부", SmsNumbers = ["1588-0000"] },
+        ]);
+        var lines = new FixedOptions<LineOptions>(new LineOptions());
+        Calendars = new CalendarService(Database, centers, lines, Clock);
+        Ingest = new IngestService(Database, Conversations, Calendars, new ResponseRules(Conversations, centers, lines),
+            new Inbox.Live.EventSignal(), new Inbox.Live.OutboxSignal(), Clock);
         Queries = new ConversationQueries(Database);
         Accounts = new AccountStore(Database);
         Audit = new AuditLog(Database, Clock);
@@ -48,6 +62,9 @@ public sealed class StoreHarness : IAsyncDisposable
     public ManualClock Clock { get; } = new(Start);
 
     public ConversationStore Conversations { get; }
+
+    /// <summary>The calendars ingest computes deadlines and closed hours with.</summary>
+    public CalendarService Calendars { get; }
 
     public IngestService Ingest { get; }
 
@@ -102,7 +119,7 @@ public sealed class StoreHarness : IAsyncDisposable
     /// <summary>Row counts of everything ingest may write, to prove an operation changed nothing.</summary>
     public async Task<string> SnapshotAsync()
     {
-        string[] tables = ["contacts", "channel_identities", "conversations", "messages", "attachments", "transcript_segments", "conversation_events"];
+        string[] tables = ["contacts", "channel_identities", "conversations", "messages", "attachments", "transcript_segments", "conversation_events", "outbox"];
         var counts = new List<string>();
         foreach (var table in tables)
             counts.Add($"{table}={await CountAsync(table)}");
@@ -172,4 +189,14 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
     }
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
+
+/// <summary>Options that never change, for wiring services by hand.</summary>
+public sealed class FixedOptions<T>(T value) : Microsoft.Extensions.Options.IOptionsMonitor<T>
+{
+    public T CurrentValue => value;
+
+    public T Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<T, string?> listener) => null;
 }

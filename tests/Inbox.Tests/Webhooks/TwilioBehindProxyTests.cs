@@ -20,6 +20,6 @@ public sealed class TwilioBehindProxyTests
 
         var signedForPublicUrl = await server.PostTwilioAsync(form, signedUrl: "https://inbox.example.go.kr/webhooks/sms/twilio");
         Assert.Equal(HttpStatusCode.OK, signedForPublicUrl.StatusCode);
-        Assert.Equal(1, await server.CountAsync("messages"));
+        Assert.Equal(1, await server.CountAsync("messages", "direction = 'in'"));
     }
 }

@@ -60,6 +60,13 @@ CREATE TABLE conversations (
     first_response_at     TEXT NULL,
     waiting_since         TEXT NULL,
     due_at                TEXT NULL,
+    -- Why due_at is set (first_response, next_response, callback, urgent), the calendar it was computed with, and
+    -- when it was breached; the automatic acknowledgement and the out-of-hours reply, each sent once.
+    due_reason            TEXT NULL,
+    due_calendar_version  TEXT NULL,
+    breached_at           TEXT NULL,
+    acknowledged_at       TEXT NULL,
+    closed_reply_until    TEXT NULL,
     resolved_at           TEXT NULL,
     last_activity_at      TEXT NOT NULL
 );
@@ -146,6 +153,27 @@ CREATE TABLE outbox (
 );
 CREATE UNIQUE INDEX ux_outbox_message ON outbox (message_id);
 CREATE INDEX ix_outbox_due ON outbox (next_attempt_at) WHERE completed_at IS NULL;
+
+-- Days a center is closed besides the public holidays computed from the law: its own closures, and temporary
+-- holidays (임시공휴일) announced after a release (center_id NULL: every center). Days are 'yyyy-MM-dd'.
+CREATE TABLE calendar_days (
+    id          TEXT NOT NULL PRIMARY KEY,
+    center_id   TEXT NULL,
+    day         TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('closure', 'temporary')),
+    created_by  TEXT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX ix_calendar_days_day ON calendar_days (day);
+
+-- Every calendar a deadline was computed with, by version, so an audit can re-derive the deadline.
+CREATE TABLE calendar_versions (
+    version     TEXT NOT NULL PRIMARY KEY,
+    center_id   TEXT NOT NULL,
+    definition  TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
 
 CREATE TABLE audit_log (
     id               TEXT NOT NULL PRIMARY KEY,

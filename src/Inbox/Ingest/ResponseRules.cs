@@ -1,0 +1,103 @@
+using System.Globalization;
+using Inbox.Calendar;
+using Inbox.Centers;
+using Inbox.Conversations;
+using Inbox.Outbound;
+using Inbox.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Inbox.Ingest;
+
+/// <summary>
+/// What a resident's message sets in motion on its line: the next deadline (with the calendar version it came from),
+/// the text line's automatic acknowledgement (once until answered), the live line's out-of-hours reply (once per
+/// closed period); and an answered call counting as a response. Runs inside the ingest transaction.
+/// </summary>
+public sealed class ResponseRules(ConversationStore store, CenterDirectory centers, IOptionsMonitor<LineOptions> lines)
+{
+    public const string FirstResponse = "first_response";
+    public const string NextResponse = "next_response";
+    private static readonly string[] Weekdays = ["일", "월", "화", "수", "목", "금", "토"];
+
+    /// <summary>Applies the rules; returns the events to append and whether anything was queued for sending.</summary>
+    public async Task<(List<NewEvent> Events, bool Queued)> ApplyAsync(
+        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId, string line,
+        OpenConversation? before, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    {
+        var events = new List<NewEvent>();
+        if (m.Channel == Channel.Phone)
+        {
+            if (m.Metadata.GetValueOrDefault("status") as string == "answered")
+            {
+                // A call that was answered is a response, whoever dialled.
+                await s.ExecuteAsync(
+                    """
+                    UPDATE conversations SET first_response_at = COALESCE(first_response_at, @now), waiting_since = NULL,
+                        due_at = NULL, due_reason = NULL, due_calendar_version = NULL, breached_at = NULL, acknowledged_at = NULL
+                    WHERE id = @conversationId
+                    """, new { conversationId, now }, ct);
+            }
+            else if (m.Direction == Direction.In)
+            {
+                await store.SetDueAsync(s, conversationId, CalendarService.Due(calendar, Deadlines.Callback, now, lines.CurrentValue), Deadlines.Callback, calendar.Version, ct);
+            }
+            return (events, false);
+        }
+        if (m.Direction != Direction.In || m.Kind == MessageKind.System)
+            return (events, false);
+        if (before?.WaitingSince is not null)
+            return (events, false); // already waiting: the earlier deadline stands
+
+        var options = lines.CurrentValue;
+        var due = CalendarService.Due(calendar, line, now, options);
+        await store.SetDueAsync(s, conversationId, due, before?.FirstResponseAt is null ? FirstResponse : NextResponse, calendar.Version, ct);
+
+        var center = centers.Find(m.CenterId)!;
+        var queued = false;
+        if (line == Line.Text24 && before?.AcknowledgedAt is null)
+        {
+            var text = options.Text24.Acknowledgement.Replace("{center}", center.Name).Replace("{due}", Format(calendar, due));
+            events.AddRange(await QueueAsync(s, m, conversationId, contactId, text, "acknowledgement", assigneeId, now, ct));
+            await s.ExecuteAsync("UPDATE conversations SET acknowledged_at = @now WHERE id = @conversationId", new { conversationId, now }, ct);
+            queued = true;
+        }
+        else if (line == Line.Live && !calendar.IsOpen(now))
+        {
+            var opening = calendar.NextOpening(now);
+            if (before?.ClosedReplyUntil != opening)
+            {
+                var text = options.Live.ClosedReply.Replace("{center}", center.Name).Replace("{opening}", Format(calendar, opening));
+                events.AddRange(await QueueAsync(s, m, conversationId, contactId, text, "closed_hours", assigneeId, now, ct));
+                await s.ExecuteAsync("UPDATE conversations SET closed_reply_until = @opening WHERE id = @conversationId", new { conversationId, opening }, ct);
+                queued = true;
+            }
+        }
+        return (events, queued);
+    }
+
+    /// <summary>An automatic message to the resident on the channel they wrote on: stored, queued, not a counselor's response.</summary>
+    private async Task<List<NewEvent>> QueueAsync(
+        DbSession s, InboundMessage m, Guid conversationId, Guid contactId, string text, string purpose, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    {
+        IReadOnlyList<string> parts = m.Channel == Channel.Sms ? [.. KoreanText.SplitSms(text).Select(p => p.Text)] : KoreanText.SplitKakao(text);
+        var events = new List<NewEvent>();
+        foreach (var part in parts)
+        {
+            var id = Ids.New();
+            await store.InsertMessageAsync(s, new NewMessage(id, m.CenterId, conversationId, contactId, m.Channel, Direction.Out, MessageKind.Text,
+                part, null, m.CenterAddress, null, null, null, now, DeliveryStatus.Queued,
+                System.Text.Json.JsonSerializer.Serialize(new { to = m.ResidentAddress, automatic = purpose }, ConversationStore.Json)), ct);
+            await store.QueueOutboundAsync(s, id, m.CenterId, m.Channel, now, ct);
+            events.Add(new NewEvent(m.CenterId, conversationId, EventType.MessageAdded,
+                new { messageId = id, channel = m.Channel, direction = Direction.Out, kind = MessageKind.Text, automatic = purpose }, null, assigneeId));
+        }
+        return events;
+    }
+
+    /// <summary>"11월 30일(월) 18:00" in the center's time zone.</summary>
+    public static string Format(BusinessCalendar calendar, DateTimeOffset instant)
+    {
+        var local = TimeZoneInfo.ConvertTime(instant, calendar.Zone);
+        return string.Create(CultureInfo.InvariantCulture, $"{local.Month}월 {local.Day}일({Weekdays[(int)local.DayOfWeek]}) {local:HH:mm}");
+    }
+}
