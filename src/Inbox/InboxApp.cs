@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Inbox.Accounts;
 using Inbox.Audit;
 using Inbox.Calendar;
+using Inbox.Callbacks;
 using Inbox.Centers;
 using Inbox.Channels;
 using Inbox.Conversations;
@@ -32,7 +33,9 @@ public static class InboxApp
         services.AddInboxStorage(configuration, builder.Environment.ContentRootPath);
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<ConversationQueries>();
+        services.AddSingleton<AutomaticMessages>();
         services.AddSingleton<ResponseRules>();
+        services.AddSingleton<CallbackRules>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<AuditLog>();
         services.Configure<LineOptions>(configuration.GetSection("Lines"));

@@ -37,6 +37,19 @@ public sealed class LineOptions
     {
         /// <summary>Working minutes to call a resident back who asked for it.</summary>
         public int DueMinutes { get; set; } = 30;
+
+        /// <summary>The Kakao button payload (<c>extra</c>) that asks for a call.</summary>
+        public string KakaoButtonExtra { get; set; } = "CALL_REQUEST";
+
+        /// <summary>Words that ask to be called, matched ignoring spaces. A question about a number ("전화번호 알려주세요") is not one.</summary>
+        public List<string> Phrases { get; set; } =
+        [
+            "전화주세요", "전화주실수있", "전화부탁", "전화좀주", "전화좀해주", "전화해주세요", "전화해주실", "전화로상담", "전화상담원해",
+            "전화로얘기", "통화하고싶", "통화가능할까", "통화부탁", "연락주세요", "연락부탁", "콜백", "callme",
+        ];
+
+        /// <summary>Sent when a Kakao resident without a known number asks to be called.</summary>
+        public string AskForNumber { get; set; } = "[{center}] 전화 상담을 도와드리겠습니다. 연락받으실 전화번호를 남겨주세요.";
     }
 }
 

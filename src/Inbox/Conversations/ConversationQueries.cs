@@ -33,6 +33,7 @@ public sealed record IdentityRow
     public Guid ContactId { get; init; }
     public required string Channel { get; init; }
     public required string Address { get; init; }
+    public string? Source { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 }
 
@@ -87,7 +88,8 @@ public sealed record SegmentRow
 
 public sealed record ConversationDetail(
     ConversationSummary Conversation, ContactRow Contact, IReadOnlyList<IdentityRow> Identities,
-    IReadOnlyList<MessageRow> Messages, IReadOnlyList<AttachmentRow> Attachments, IReadOnlyList<SegmentRow> Segments);
+    IReadOnlyList<MessageRow> Messages, IReadOnlyList<AttachmentRow> Attachments, IReadOnlyList<SegmentRow> Segments,
+    IReadOnlyList<Inbox.Callbacks.CallbackRow> Callbacks);
 
 /// <summary>The reads of the conversation model, always within one center.</summary>
 public sealed class ConversationQueries(Database database)
@@ -135,7 +137,7 @@ public sealed class ConversationQueries(Database database)
         var contact = await s.SingleOrDefaultAsync<ContactRow>(
             "SELECT id, display_name, phone, created_at, last_seen_at FROM contacts WHERE id = @ContactId", new { conversation.ContactId }, ct);
         var identities = await s.QueryAsync<IdentityRow>(
-            "SELECT contact_id, channel, address, created_at FROM channel_identities WHERE contact_id = @ContactId ORDER BY created_at, channel", new { conversation.ContactId }, ct);
+            "SELECT contact_id, channel, address, source, created_at FROM channel_identities WHERE contact_id = @ContactId ORDER BY created_at, channel", new { conversation.ContactId }, ct);
         var messages = await s.QueryAsync<MessageRow>(
             """
             SELECT id, channel, direction, kind, body, subject, center_address, provider_message_id, author_id, provider_at, received_at, delivery_status, delivery_error, metadata
@@ -151,7 +153,12 @@ public sealed class ConversationQueries(Database database)
             SELECT t.message_id, t.ordinal, t.speaker, t.start_ms, t.end_ms, t.text, t.confidence
             FROM transcript_segments t JOIN messages m ON m.id = t.message_id WHERE m.conversation_id = @id ORDER BY t.message_id, t.ordinal
             """, new { id }, ct);
-        return new ConversationDetail(conversation, contact!, identities, messages, attachments, segments);
+        var callbacks = await s.QueryAsync<Inbox.Callbacks.CallbackRow>(
+            """
+            SELECT id, center_id, conversation_id, contact_id, phone, source, status, requested_at, due_at, due_calendar_version, attempts, completed_at, completed_by
+            FROM callback_requests WHERE conversation_id = @id ORDER BY requested_at, id
+            """, new { id }, ct);
+        return new ConversationDetail(conversation, contact!, identities, messages, attachments, segments, callbacks);
     }
 
     /// <summary>An opaque page cursor: the activity time and id of the last row seen.</summary>

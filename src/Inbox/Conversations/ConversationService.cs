@@ -1,4 +1,6 @@
 using Inbox.Accounts;
+using Inbox.Calendar;
+using Inbox.Callbacks;
 using Inbox.Centers;
 using Inbox.Live;
 using Inbox.Outbound;
@@ -22,7 +24,8 @@ public sealed record ConversationState
 
 /// <summary>What counselors do to conversations: claim, reply, note, transfer, resolve, reopen; and their presence.</summary>
 public sealed class ConversationService(
-    Database database, ConversationStore store, CenterDirectory centers, EventSignal events, OutboxSignal outbox, TimeProvider clock)
+    Database database, ConversationStore store, CenterDirectory centers, CalendarService calendars, CallbackRules callbacks,
+    EventSignal events, OutboxSignal outbox, TimeProvider clock)
 {
     public const int MaxReplyLength = 10_000;
     public const int MaxClientMessageIdLength = 100;
@@ -195,6 +198,32 @@ public sealed class ConversationService(
         await CommitAsync(s, ct);
         outbox.Ring();
         return ids;
+    }
+
+    /// <summary>A counselor offers to call: a callback request like a resident's, asking a Kakao resident for their number when it is unknown.</summary>
+    public async Task RequestPhoneCallAsync(Caller caller, Guid conversationId, CancellationToken ct)
+    {
+        var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
+        await using var s = await database.BeginAsync(ct);
+        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        if (await CallbackRules.FindOpenAsync(s, conversationId, ct) is not null)
+            throw new ConversationActionException("A call back is already requested for this conversation.");
+        var (resident, centerAddress, channel) = state.ContactPhone is { } phone
+            ? (phone, "", Channel.Phone)
+            : await KakaoAddressesAsync(s, state, ct);
+        var now = clock.GetUtcNow();
+        var created = await callbacks.CreateAsync(s, calendar, caller.CenterId, conversationId, state.ContactId, CallbackSources.Counselor,
+            resident, centerAddress, channel, caller.AccountId, state.AssigneeId, now, ct);
+        await store.AppendEventsAsync(s, created, now, ct);
+        await CommitAsync(s, ct);
+        if (created.Any(e => e.Type == EventType.MessageAdded))
+            outbox.Ring();
+    }
+
+    private async Task<(string, string, string)> KakaoAddressesAsync(DbSession s, ConversationState state, CancellationToken ct)
+    {
+        var (resident, center) = await AddressesAsync(s, state, Channel.Kakao, ct);
+        return (resident, center, Channel.Kakao);
     }
 
     public async Task SetPresenceAsync(Caller caller, string presence, CancellationToken ct)

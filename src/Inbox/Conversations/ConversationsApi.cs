@@ -92,7 +92,7 @@ public sealed record ContactView(
     Guid Id, string? DisplayName, string? Phone,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IdentityView>? Identities);
 
-public sealed record IdentityView(string Channel, string Address, DateTimeOffset CreatedAt);
+public sealed record IdentityView(string Channel, string Address, string? Source, DateTimeOffset CreatedAt);
 
 public sealed record ConversationListItem(
     Guid Id, string Status, string Line, string Channel, string OriginChannel, string Priority, Guid? AssigneeId, string? Category,
@@ -114,7 +114,11 @@ public sealed record MessageView(
     DateTimeOffset? ProviderAt, DateTimeOffset ReceivedAt, string? DeliveryStatus, string? DeliveryError, JsonElement? Metadata,
     IReadOnlyList<AttachmentView> Attachments, IReadOnlyList<SegmentView> Segments);
 
-public sealed record ConversationView(ConversationListItem Conversation, ContactView Contact, IReadOnlyList<MessageView> Messages)
+public sealed record CallbackView(
+    Guid Id, string? Phone, string Source, string Status, DateTimeOffset RequestedAt, DateTimeOffset DueAt, string CalendarVersion,
+    int Attempts, DateTimeOffset? CompletedAt, Guid? CompletedBy);
+
+public sealed record ConversationView(ConversationListItem Conversation, ContactView Contact, IReadOnlyList<MessageView> Messages, IReadOnlyList<CallbackView> Callbacks)
 {
     public static ConversationView From(ConversationDetail d)
     {
@@ -122,12 +126,13 @@ public sealed record ConversationView(ConversationListItem Conversation, Contact
         var segments = d.Segments.ToLookup(s => s.MessageId);
         return new ConversationView(
             ConversationListItem.From(d.Conversation),
-            new ContactView(d.Contact.Id, d.Contact.DisplayName, d.Contact.Phone, [.. d.Identities.Select(i => new IdentityView(i.Channel, i.Address, i.CreatedAt))]),
+            new ContactView(d.Contact.Id, d.Contact.DisplayName, d.Contact.Phone, [.. d.Identities.Select(i => new IdentityView(i.Channel, i.Address, i.Source, i.CreatedAt))]),
             [.. d.Messages.Select(m => new MessageView(
                 m.Id, m.Channel, m.Direction, m.Kind, m.Body, m.Subject, m.ProviderMessageId, m.AuthorId, m.ProviderAt, m.ReceivedAt,
                 m.DeliveryStatus, m.DeliveryError,
                 m.Metadata is null ? null : JsonDocument.Parse(m.Metadata).RootElement.Clone(),
                 [.. attachments[m.Id].Select(a => new AttachmentView(a.Purpose, a.Url, a.ContentType, a.FileName, a.SizeBytes))],
-                [.. segments[m.Id].Select(s => new SegmentView(s.Speaker, s.StartMs, s.EndMs, s.Text, s.Confidence))]))]);
+                [.. segments[m.Id].Select(s => new SegmentView(s.Speaker, s.StartMs, s.EndMs, s.Text, s.Confidence))]))],
+            [.. d.Callbacks.Select(c => new CallbackView(c.Id, c.Phone, c.Source, c.Status, c.RequestedAt, c.DueAt, c.DueCalendarVersion, c.Attempts, c.CompletedAt, c.CompletedBy))]);
     }
 }

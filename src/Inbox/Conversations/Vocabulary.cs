@@ -62,6 +62,8 @@ public static class EventType
     public const string ConversationReopened = "conversation.reopened";
     public const string PresenceChanged = "presence.changed";
     public const string SlaBreached = "sla.breached";
+    public const string CallbackRequested = "callback.requested";
+    public const string CallbackChanged = "callback.changed";
 }
 
 public static class Presence

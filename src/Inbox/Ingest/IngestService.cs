@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Inbox.Calendar;
+using Inbox.Callbacks;
 using Inbox.Conversations;
 using Inbox.Live;
 using Inbox.Privacy;
@@ -8,7 +9,7 @@ using Inbox.Storage;
 namespace Inbox.Ingest;
 
 /// <summary>Turns what the channel adapters hand over into the one conversation model, one transaction per webhook.</summary>
-public sealed class IngestService(Database database, ConversationStore store, CalendarService calendars, ResponseRules rules, EventSignal signal, OutboxSignal outbox, TimeProvider clock)
+public sealed class IngestService(Database database, ConversationStore store, CalendarService calendars, ResponseRules rules, CallbackRules callbacks, EventSignal signal, OutboxSignal outbox, TimeProvider clock)
 {
     public async Task<IngestResult> IngestAsync(InboundMessage m, CancellationToken ct)
     {
@@ -59,8 +60,11 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
             await store.TouchConversationAsync(s, conversationId, now, ct);
 
         events.Add(new NewEvent(m.CenterId, conversationId, EventType.MessageAdded, new { messageId, channel = m.Channel, direction = m.Direction, kind = m.Kind }, null, assigneeId));
-        var (automatic, queued) = await rules.ApplyAsync(s, calendar, m, conversationId, contactId, line, conversation, assigneeId, now, ct);
+        var (automatic, queued) = await rules.ApplyAsync(s, calendar, m, conversationId, contactId, conversation, assigneeId, now, ct);
         events.AddRange(automatic);
+        var callbackEvents = await callbacks.OnMessageAsync(s, calendar, m, conversationId, contactId, messageId, assigneeId, now, ct);
+        events.AddRange(callbackEvents);
+        queued |= callbackEvents.Any(e => e.Type == EventType.MessageAdded);
         var last = await store.AppendEventsAsync(s, events, now, ct);
         await s.CommitAsync(ct);
         signal.Ring();

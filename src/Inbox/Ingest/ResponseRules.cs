@@ -13,7 +13,7 @@ namespace Inbox.Ingest;
 /// the text line's automatic acknowledgement (once until answered), the live line's out-of-hours reply (once per
 /// closed period); and an answered call counting as a response. Runs inside the ingest transaction.
 /// </summary>
-public sealed class ResponseRules(ConversationStore store, CenterDirectory centers, IOptionsMonitor<LineOptions> lines)
+public sealed class ResponseRules(ConversationStore store, AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines)
 {
     public const string FirstResponse = "first_response";
     public const string NextResponse = "next_response";
@@ -21,7 +21,7 @@ public sealed class ResponseRules(ConversationStore store, CenterDirectory cente
 
     /// <summary>Applies the rules; returns the events to append and whether anything was queued for sending.</summary>
     public async Task<(List<NewEvent> Events, bool Queued)> ApplyAsync(
-        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId, string line,
+        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId,
         OpenConversation? before, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
         var events = new List<NewEvent>();
@@ -48,6 +48,9 @@ public sealed class ResponseRules(ConversationStore store, CenterDirectory cente
         if (before?.WaitingSince is not null)
             return (events, false); // already waiting: the earlier deadline stands
 
+        // A text is held to the rule of the line its channel belongs to, whatever line the conversation began on
+        // (an SMS after a missed call is a text-line matter).
+        var line = Line.ForChannel(m.Channel);
         var options = lines.CurrentValue;
         var due = CalendarService.Due(calendar, line, now, options);
         await store.SetDueAsync(s, conversationId, due, before?.FirstResponseAt is null ? FirstResponse : NextResponse, calendar.Version, ct);
@@ -57,7 +60,7 @@ public sealed class ResponseRules(ConversationStore store, CenterDirectory cente
         if (line == Line.Text24 && before?.AcknowledgedAt is null)
         {
             var text = options.Text24.Acknowledgement.Replace("{center}", center.Name).Replace("{due}", Format(calendar, due));
-            events.AddRange(await QueueAsync(s, m, conversationId, contactId, text, "acknowledgement", assigneeId, now, ct));
+            events.AddRange(await automatic.QueueAsync(s, m.CenterId, conversationId, contactId, m.Channel, m.ResidentAddress, m.CenterAddress, text, "acknowledgement", assigneeId, now, ct));
             await s.ExecuteAsync("UPDATE conversations SET acknowledged_at = @now WHERE id = @conversationId", new { conversationId, now }, ct);
             queued = true;
         }
@@ -67,31 +70,12 @@ public sealed class ResponseRules(ConversationStore store, CenterDirectory cente
             if (before?.ClosedReplyUntil != opening)
             {
                 var text = options.Live.ClosedReply.Replace("{center}", center.Name).Replace("{opening}", Format(calendar, opening));
-                events.AddRange(await QueueAsync(s, m, conversationId, contactId, text, "closed_hours", assigneeId, now, ct));
+                events.AddRange(await automatic.QueueAsync(s, m.CenterId, conversationId, contactId, m.Channel, m.ResidentAddress, m.CenterAddress, text, "closed_hours", assigneeId, now, ct));
                 await s.ExecuteAsync("UPDATE conversations SET closed_reply_until = @opening WHERE id = @conversationId", new { conversationId, opening }, ct);
                 queued = true;
             }
         }
         return (events, queued);
-    }
-
-    /// <summary>An automatic message to the resident on the channel they wrote on: stored, queued, not a counselor's response.</summary>
-    private async Task<List<NewEvent>> QueueAsync(
-        DbSession s, InboundMessage m, Guid conversationId, Guid contactId, string text, string purpose, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
-    {
-        IReadOnlyList<string> parts = m.Channel == Channel.Sms ? [.. KoreanText.SplitSms(text).Select(p => p.Text)] : KoreanText.SplitKakao(text);
-        var events = new List<NewEvent>();
-        foreach (var part in parts)
-        {
-            var id = Ids.New();
-            await store.InsertMessageAsync(s, new NewMessage(id, m.CenterId, conversationId, contactId, m.Channel, Direction.Out, MessageKind.Text,
-                part, null, m.CenterAddress, null, null, null, now, DeliveryStatus.Queued,
-                System.Text.Json.JsonSerializer.Serialize(new { to = m.ResidentAddress, automatic = purpose }, ConversationStore.Json)), ct);
-            await store.QueueOutboundAsync(s, id, m.CenterId, m.Channel, now, ct);
-            events.Add(new NewEvent(m.CenterId, conversationId, EventType.MessageAdded,
-                new { messageId = id, channel = m.Channel, direction = Direction.Out, kind = MessageKind.Text, automatic = purpose }, null, assigneeId));
-        }
-        return events;
     }
 
     /// <summary>"11월 30일(월) 18:00" in the center's time zone.</summary>

@@ -38,7 +38,7 @@ public sealed class EventFeed(Database database)
     private static readonly HashSet<string> ConversationEvents =
     [
         EventType.ConversationOpened, EventType.MessageAdded, EventType.ConversationAssigned,
-        EventType.ConversationResolved, EventType.ConversationReopened,
+        EventType.ConversationResolved, EventType.ConversationReopened, EventType.CallbackRequested, EventType.CallbackChanged,
     ];
 
     public async Task<long> LastSequenceAsync(CancellationToken ct)
@@ -82,6 +82,14 @@ public sealed class EventFeed(Database database)
             FROM messages WHERE {s.Dialect.InList("id", "@messageIds")}
             """, new { messageIds }, ct)).ToDictionary(m => m.Id);
 
+        var callbackIds = events.Where(e => e.Type is EventType.CallbackRequested or EventType.CallbackChanged)
+            .Select(e => System.Text.Json.JsonDocument.Parse(e.Payload).RootElement.GetProperty("callbackId").GetGuid()).Distinct().ToList();
+        var callbacks = callbackIds.Count == 0 ? [] : (await s.QueryAsync<Inbox.Callbacks.CallbackRow>(
+            $"""
+            SELECT id, center_id, conversation_id, contact_id, phone, source, status, requested_at, due_at, due_calendar_version, attempts, completed_at, completed_by
+            FROM callback_requests WHERE {s.Dialect.InList("id", "@callbackIds")}
+            """, new { callbackIds }, ct)).ToDictionary(c => c.Id);
+
         var accountIds = events.Where(e => e.Type == EventType.PresenceChanged).Select(e => e.ActorId!.Value).Distinct().ToList();
         var accounts = accountIds.Count == 0 ? [] : (await s.QueryAsync<AccountRow>(
             $"SELECT id, display_name FROM accounts WHERE {s.Dialect.InList("id", "@accountIds")}", new { accountIds }, ct)).ToDictionary(a => a.Id, a => a.DisplayName);
@@ -101,6 +109,18 @@ public sealed class EventFeed(Database database)
                 var p = System.Text.Json.JsonSerializer.Deserialize<SlaBreachedPayload>(e.Payload, ConversationStore.Json)!;
                 items.Add(new(e, new HubEvent(e.Seq, nameof(IInboxClient.SlaBreached), p with { Seq = e.Seq })));
                 continue;
+            }
+            if (e.Type is EventType.CallbackRequested or EventType.CallbackChanged)
+            {
+                var payload = System.Text.Json.JsonDocument.Parse(e.Payload).RootElement;
+                if (callbacks.TryGetValue(payload.GetProperty("callbackId").GetGuid(), out var cb))
+                {
+                    var change = payload.TryGetProperty("change", out var changed) ? changed.GetString()! : "requested";
+                    items.Add(new(e, new HubEvent(e.Seq,
+                        e.Type == EventType.CallbackRequested ? nameof(IInboxClient.CallbackRequested) : nameof(IInboxClient.CallbackChanged),
+                        new CallbackPayload(e.Seq, cb.Id, cb.ConversationId, cb.Phone, cb.Source, cb.Status, cb.RequestedAt, cb.DueAt,
+                            cb.DueCalendarVersion, cb.Attempts, cb.CompletedAt, cb.CompletedBy, change))));
+                }
             }
             if (e.Type is EventType.MessageAdded or EventType.MessageUpdated && messages.TryGetValue(MessageIdOf(e.Payload), out var m))
             {

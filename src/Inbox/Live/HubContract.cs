@@ -10,7 +10,14 @@ public interface IInboxClient
     Task PresenceChanged(PresenceChangedPayload payload);
     Task Typing(TypingPayload payload);
     Task SlaBreached(SlaBreachedPayload payload);
+    Task CallbackRequested(CallbackPayload payload);
+    Task CallbackChanged(CallbackPayload payload);
 }
+
+/// <summary>A request to be called back: the number (null while the resident has not given one), why, its state and deadline.</summary>
+public sealed record CallbackPayload(
+    long Seq, Guid Id, Guid ConversationId, string? Phone, string Source, string Status, DateTimeOffset RequestedAt, DateTimeOffset DueAt,
+    string CalendarVersion, int Attempts, DateTimeOffset? CompletedAt, Guid? CompletedBy, string Change);
 
 public sealed record ContactDisplay(Guid Id, string? DisplayName, string? Phone);
 

@@ -77,6 +77,9 @@ public sealed class InboxHub(ConversationService conversations, EventFeed feed, 
 
     public Task Reopen(Guid conversationId) => Act(c => conversations.ReopenAsync(c, conversationId, Context.ConnectionAborted));
 
+    /// <summary>Offers the resident a phone call: a callback request, pushed as CallbackRequested.</summary>
+    public Task RequestPhoneCall(Guid conversationId) => Act(c => conversations.RequestPhoneCallAsync(c, conversationId, Context.ConnectionAborted));
+
     public Task SetPresence(string presence) => Act(c => conversations.SetPresenceAsync(c, presence, Context.ConnectionAborted));
 
     /// <summary>Tells the others who see the conversation that the caller is typing. Not stored, never replayed.</summary>

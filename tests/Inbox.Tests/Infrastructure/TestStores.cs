@@ -51,8 +51,12 @@ public sealed class SqliteStore : TestStore
 
         public override void Cut()
         {
-            SqliteConnection.ClearAllPools();
             Directory.Move(_folder, _folder + ".away");
+            // Pooled connections keep the moved file open; a connection in use right now (a background worker's) returns
+            // to the pool a few milliseconds later, so clear once more after that.
+            SqliteConnection.ClearAllPools();
+            Thread.Sleep(250);
+            SqliteConnection.ClearAllPools();
         }
 
         public override void Restore() => Directory.Move(_folder + ".away", _folder);

@@ -142,7 +142,8 @@ public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>
             ? Server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(resident.Dashed, $"문의 {i}"), TestServer.GatewaySecret)
             : Server.PostSignedAsync("/webhooks/phone/transcripts", Payloads.Transcript(resident.Compact, "answered"), TestServer.PhoneSecret)));
 
-        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        foreach (var r in responses)
+            Assert.True(r.StatusCode == HttpStatusCode.OK, $"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()} {string.Join("\n", Server.Logs.Lines.Where(l => l.Contains("Exception")).Take(3))}");
         Assert.Equal(1, await Server.CountAsync("contacts", "phone = @phone", new { phone = resident.E164 }));
         Assert.Equal(1, await Server.CountAsync("conversations c JOIN contacts k ON k.id = c.contact_id", "k.phone = @phone", new { phone = resident.E164 }));
         Assert.Equal(concurrent, await Server.CountAsync("messages m JOIN contacts k ON k.id = m.contact_id", "k.phone = @phone AND m.direction = 'in'", new { phone = resident.E164 }));

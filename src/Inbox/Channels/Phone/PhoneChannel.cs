@@ -76,6 +76,7 @@ public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, 
                 ["agentId"] = t.AgentId,
                 ["recordingUrl"] = t.RecordingUrl,
                 ["language"] = t.Language,
+                ["callbackId"] = t.CallbackId,
             },
         }, ct);
         return Webhooks.Accepted(result);
@@ -84,6 +85,7 @@ public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, 
 
 public sealed record CallTranscript(
     string? CallId, string? Direction, string? CallerNumber, string? CalledNumber, string? AgentId, string? Status,
-    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? RecordingUrl, string? Language, IReadOnlyList<CallSegment>? Segments);
+    DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? RecordingUrl, string? Language, IReadOnlyList<CallSegment>? Segments,
+    string? CallbackId = null);
 
 public sealed record CallSegment(string? Speaker, int? StartMs, int? EndMs, string? Text, double? Confidence);

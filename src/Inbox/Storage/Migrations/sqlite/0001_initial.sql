@@ -39,6 +39,8 @@ CREATE TABLE channel_identities (
     contact_id  TEXT NOT NULL REFERENCES contacts (id),
     channel     TEXT NOT NULL,
     address     TEXT NOT NULL,
+    -- 'resident' when the resident gave this address in a conversation (e.g. their number for a call back)
+    source      TEXT NULL,
     created_at  TEXT NOT NULL
 );
 CREATE UNIQUE INDEX ux_identities_address ON channel_identities (center_id, channel, address);
@@ -136,6 +138,27 @@ CREATE TABLE conversation_events (
 );
 CREATE INDEX ix_events_center ON conversation_events (center_id, seq);
 CREATE INDEX ix_events_conversation ON conversation_events (conversation_id, seq);
+
+-- A resident's request to be called (switch to phone) and what became of it.
+CREATE TABLE callback_requests (
+    id                    TEXT NOT NULL PRIMARY KEY,
+    center_id             TEXT NOT NULL,
+    conversation_id       TEXT NOT NULL REFERENCES conversations (id),
+    contact_id            TEXT NOT NULL REFERENCES contacts (id),
+    phone                 TEXT NULL,
+    source                TEXT NOT NULL CHECK (source IN ('kakao_button', 'resident_words', 'counselor')),
+    status                TEXT NOT NULL CHECK (status IN ('requested', 'claimed', 'completed', 'no_answer', 'cancelled')),
+    requested_at          TEXT NOT NULL,
+    due_at                TEXT NOT NULL,
+    due_calendar_version  TEXT NOT NULL,
+    attempts              INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at       TEXT NULL,
+    completed_at          TEXT NULL,
+    completed_by          TEXT NULL REFERENCES messages (id)
+);
+CREATE INDEX ix_callbacks_conversation ON callback_requests (conversation_id);
+-- At most one open request per conversation.
+CREATE UNIQUE INDEX ux_callbacks_open ON callback_requests (conversation_id) WHERE status IN ('requested', 'claimed');
 
 -- One row per outbound message part to send. A worker leases rows (lease_token until lease_until), sends, and completes or reschedules them.
 CREATE TABLE outbox (

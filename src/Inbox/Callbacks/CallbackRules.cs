@@ -1,0 +1,187 @@
+using System.Text.RegularExpressions;
+using Inbox.Calendar;
+using Inbox.Centers;
+using Inbox.Contacts;
+using Inbox.Conversations;
+using Inbox.Ingest;
+using Inbox.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Inbox.Callbacks;
+
+public static class CallbackSources
+{
+    public const string KakaoButton = "kakao_button";
+    public const string ResidentWords = "resident_words";
+    public const string Counselor = "counselor";
+}
+
+public static class CallbackStatus
+{
+    public const string Requested = "requested";
+    public const string Completed = "completed";
+}
+
+public sealed record CallbackRow
+{
+    public Guid Id { get; init; }
+    public required string CenterId { get; init; }
+    public Guid ConversationId { get; init; }
+    public Guid ContactId { get; init; }
+    public string? Phone { get; init; }
+    public required string Source { get; init; }
+    public required string Status { get; init; }
+    public DateTimeOffset RequestedAt { get; init; }
+    public DateTimeOffset DueAt { get; init; }
+    public required string DueCalendarVersion { get; init; }
+    public int Attempts { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public Guid? CompletedBy { get; init; }
+}
+
+/// <summary>
+/// Switch to phone: a resident asks to be called (the Kakao call button, or in words) or a counselor offers it. The
+/// request carries the contact's number — asked for and read from the resident's next message when a Kakao contact has
+/// none, then linked to the contact as given by the resident — is due in minutes in working hours (else at the next
+/// opening), lifts the conversation to the top of the queue, and is completed by the next answered call with that number.
+/// </summary>
+public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines)
+{
+    private const string Columns = "id, center_id, conversation_id, contact_id, phone, source, status, requested_at, due_at, due_calendar_version, attempts, completed_at, completed_by";
+
+    public static Task<CallbackRow?> FindOpenAsync(DbSession s, Guid conversationId, CancellationToken ct) =>
+        s.SingleOrDefaultAsync<CallbackRow>(
+            $"SELECT {Columns} FROM callback_requests WHERE conversation_id = @conversationId AND status IN ('requested', 'claimed')", new { conversationId }, ct);
+
+    /// <summary>Whether the words ask to be called (spaces ignored). Asking for a number is not asking to be called.</summary>
+    public bool AsksForCall(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return false;
+        var compact = Whitespace().Replace(text, "").ToLowerInvariant();
+        return lines.CurrentValue.Callback.Phrases.Any(p => compact.Contains(Whitespace().Replace(p, "").ToLowerInvariant(), StringComparison.Ordinal));
+    }
+
+    /// <summary>The first Korean phone number written in the text, as E.164.</summary>
+    public static string? FindPhoneNumber(string? text)
+    {
+        if (text is null)
+            return null;
+        foreach (Match m in PhoneLike().Matches(text))
+        {
+            if (KoreanPhoneNumber.TryNormalize(m.Value, out var e164, out _))
+                return e164;
+        }
+        return null;
+    }
+
+    /// <summary>What a message from a resident (or a call) does to callbacks, inside the ingest transaction.</summary>
+    public async Task<List<NewEvent>> OnMessageAsync(
+        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId, Guid messageId, Guid? assigneeId,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var open = await FindOpenAsync(s, conversationId, ct);
+        if (m.Channel == Channel.Phone)
+            return open is null ? [] : await OnCallAsync(s, m, open, messageId, assigneeId, now, ct);
+        if (m.Direction != Direction.In || m.Kind == MessageKind.System)
+            return [];
+
+        if (open is { Phone: null })
+        {
+            // We asked for a number: the resident's answer carries it.
+            if (FindPhoneNumber(m.Body) is { } phone)
+                return await LinkNumberAsync(s, open, phone, assigneeId, now, ct);
+            return [];
+        }
+        if (open is not null)
+            return [];
+        var source = m.Channel == Channel.Kakao && m.Metadata.GetValueOrDefault("extra") as string == lines.CurrentValue.Callback.KakaoButtonExtra
+            ? CallbackSources.KakaoButton
+            : AsksForCall(m.Body) ? CallbackSources.ResidentWords : null;
+        if (source is null)
+            return [];
+        return await CreateAsync(s, calendar, m.CenterId, conversationId, contactId, source, m.ResidentAddress, m.CenterAddress, m.Channel, null, assigneeId, now, ct);
+    }
+
+    /// <summary>Opens a callback request (none may be open yet). A Kakao resident without a known number is asked for one.</summary>
+    public async Task<List<NewEvent>> CreateAsync(
+        DbSession s, BusinessCalendar calendar, string centerId, Guid conversationId, Guid contactId, string source,
+        string residentAddress, string centerAddress, string channel, Guid? actorId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    {
+        var phone = await s.ScalarAsync<string?>("SELECT phone FROM contacts WHERE id = @contactId", new { contactId }, ct);
+        var due = CalendarService.Due(calendar, Deadlines.Callback, now, lines.CurrentValue);
+        var id = Ids.New();
+        await s.ExecuteAsync(
+            $"""
+            INSERT INTO callback_requests ({Columns})
+            VALUES (@id, @centerId, @conversationId, @contactId, @phone, @source, 'requested', @now, @due, @Version, 0, NULL, NULL)
+            """,
+            new { id, centerId, conversationId, contactId, phone, source, now, due, calendar.Version }, ct);
+        // To the top of the queue (urgent stays above it), with the callback's deadline when that is the nearer one.
+        await s.ExecuteAsync("UPDATE conversations SET priority = 'high' WHERE id = @conversationId AND priority = 'normal'", new { conversationId }, ct);
+        await s.ExecuteAsync(
+            """
+            UPDATE conversations SET due_at = @due, due_reason = 'callback', due_calendar_version = @Version, breached_at = NULL
+            WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due)
+            """, new { conversationId, due, calendar.Version }, ct);
+
+        var events = new List<NewEvent> { new(centerId, conversationId, EventType.CallbackRequested, new { callbackId = id, source }, actorId, assigneeId) };
+        if (phone is null && channel == Channel.Kakao)
+        {
+            var text = lines.CurrentValue.Callback.AskForNumber.Replace("{center}", centers.Find(centerId)?.Name ?? "");
+            events.AddRange(await automatic.QueueAsync(s, centerId, conversationId, contactId, channel, residentAddress, centerAddress, text, "ask_for_number", assigneeId, now, ct));
+        }
+        return events;
+    }
+
+    private async Task<List<NewEvent>> LinkNumberAsync(DbSession s, CallbackRow open, string phone, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    {
+        await s.ExecuteAsync("UPDATE callback_requests SET phone = @phone WHERE id = @Id", new { phone, open.Id }, ct);
+        // The number becomes the contact's when no other resident of the center has it, recorded as given by the resident,
+        // so the call that follows joins this conversation.
+        var taken = await s.ScalarAsync<long>("SELECT COUNT(*) FROM contacts WHERE center_id = @CenterId AND phone = @phone", new { open.CenterId, phone }, ct);
+        if (taken == 0)
+        {
+            await s.ExecuteAsync("UPDATE contacts SET phone = @phone WHERE id = @ContactId AND phone IS NULL", new { phone, open.ContactId }, ct);
+            foreach (var channel in new[] { Channel.Phone, Channel.Sms })
+            {
+                await s.ExecuteAsync(
+                    s.Dialect.InsertIgnoringDuplicates("channel_identities", "id, center_id, contact_id, channel, address, source, created_at",
+                        "@id, @CenterId, @ContactId, @channel, @phone, 'resident', @now"),
+                    new { id = Ids.New(), open.CenterId, open.ContactId, channel, phone, now }, ct);
+            }
+        }
+        return [new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "number_given" }, null, assigneeId)];
+    }
+
+    private static async Task<List<NewEvent>> OnCallAsync(DbSession s, InboundMessage m, CallbackRow open, Guid messageId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    {
+        var callbackId = m.Metadata.GetValueOrDefault("callbackId") as string;
+        if (callbackId is not null && (!Guid.TryParse(callbackId, out var named) || named != open.Id))
+            return []; // the call names another request
+        if (callbackId is null && open.Phone is not null && open.Phone != m.ResidentPhone)
+            return [];
+        if (m.Metadata.GetValueOrDefault("status") as string == "answered")
+        {
+            await s.ExecuteAsync(
+                "UPDATE callback_requests SET status = 'completed', completed_at = @now, completed_by = @messageId, phone = COALESCE(phone, @phone) WHERE id = @Id",
+                new { now, messageId, phone = m.ResidentPhone, open.Id }, ct);
+            await s.ExecuteAsync(
+                "UPDATE conversations SET priority = CASE WHEN priority = 'high' THEN 'normal' ELSE priority END WHERE id = @ConversationId",
+                new { open.ConversationId }, ct);
+            return [new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "completed" }, null, assigneeId)];
+        }
+        if (m.Direction == Direction.Out)
+        {
+            await s.ExecuteAsync("UPDATE callback_requests SET attempts = attempts + 1, last_attempt_at = @now WHERE id = @Id", new { now, open.Id }, ct);
+            return [new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "no_answer" }, null, assigneeId)];
+        }
+        return [];
+    }
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"(?:\+82[\s\-.]?)?\(?0?\d{1,3}\)?[\s\-.]?\d{3,4}[\s\-.]?\d{4}")]
+    private static partial Regex PhoneLike();
+}

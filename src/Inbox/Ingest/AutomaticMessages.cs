@@ -1,0 +1,29 @@
+using Inbox.Conversations;
+using Inbox.Outbound;
+using Inbox.Storage;
+
+namespace Inbox.Ingest;
+
+/// <summary>Messages the system sends to a resident on its own (acknowledgements, out-of-hours replies, asking for a
+/// number): stored as outbound text without an author, queued, and never counted as a counselor's response.</summary>
+public sealed class AutomaticMessages(ConversationStore store)
+{
+    public async Task<List<NewEvent>> QueueAsync(
+        DbSession s, string centerId, Guid conversationId, Guid contactId, string channel, string residentAddress, string centerAddress,
+        string text, string purpose, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    {
+        IReadOnlyList<string> parts = channel == Channel.Sms ? [.. KoreanText.SplitSms(text).Select(p => p.Text)] : KoreanText.SplitKakao(text);
+        var events = new List<NewEvent>();
+        foreach (var part in parts)
+        {
+            var id = Ids.New();
+            await store.InsertMessageAsync(s, new NewMessage(id, centerId, conversationId, contactId, channel, Direction.Out, MessageKind.Text,
+                part, null, centerAddress, null, null, null, now, DeliveryStatus.Queued,
+                System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, automatic = purpose }, ConversationStore.Json)), ct);
+            await store.QueueOutboundAsync(s, id, centerId, channel, now, ct);
+            events.Add(new NewEvent(centerId, conversationId, EventType.MessageAdded,
+                new { messageId = id, channel, direction = Direction.Out, kind = MessageKind.Text, automatic = purpose }, null, assigneeId));
+        }
+        return events;
+    }
+}
