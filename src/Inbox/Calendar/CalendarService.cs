@@ -41,8 +41,13 @@ public sealed class LineOptions
         /// <summary>The Kakao button payload (<c>extra</c>) that asks for a call.</summary>
         public string KakaoButtonExtra { get; set; } = "CALL_REQUEST";
 
-        /// <summary>Words that ask to be called, matched ignoring spaces. A question about a number ("전화번호 알려주세요") is not one.</summary>
-        public List<string> Phrases { get; set; } =
+        /// <summary>Words that ask to be called, matched ignoring spaces; configured ones replace <see cref="DefaultPhrases"/>.
+        /// A question about a number ("전화번호 알려주세요") is not one.</summary>
+        public List<string> Phrases { get; set; } = [];
+
+        public IReadOnlyList<string> EffectivePhrases => Phrases.Count > 0 ? Phrases : DefaultPhrases;
+
+        public static readonly IReadOnlyList<string> DefaultPhrases =
         [
             "전화주세요", "전화주실수있", "전화부탁", "전화좀주", "전화좀해주", "전화해주세요", "전화해주실", "전화로상담", "전화상담원해",
             "전화로얘기", "통화하고싶", "통화가능할까", "통화부탁", "연락주세요", "연락부탁", "콜백", "callme",

@@ -59,7 +59,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         if (string.IsNullOrWhiteSpace(text))
             return false;
         var compact = Whitespace().Replace(text, "").ToLowerInvariant();
-        return lines.CurrentValue.Callback.Phrases.Any(p => compact.Contains(Whitespace().Replace(p, "").ToLowerInvariant(), StringComparison.Ordinal));
+        return lines.CurrentValue.Callback.EffectivePhrases.Any(p => compact.Contains(Whitespace().Replace(p, "").ToLowerInvariant(), StringComparison.Ordinal));
     }
 
     /// <summary>The first Korean phone number written in the text, as E.164.</summary>
