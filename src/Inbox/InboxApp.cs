@@ -39,6 +39,7 @@ public static class InboxApp
         services.AddSingleton<IngestService>();
         services.AddSingleton<AuditLog>();
         services.Configure<LineOptions>(configuration.GetSection("Lines"));
+        services.Configure<TriageOptions>(configuration.GetSection("Triage"));
         services.AddSingleton<CalendarService>();
         services.AddSingleton<EventSignal>();
         services.AddSingleton<OutboxSignal>();

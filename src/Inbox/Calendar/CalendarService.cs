@@ -17,6 +17,13 @@ public sealed class LineOptions
     public Text24Options Text24 { get; set; } = new();
     public LiveOptions Live { get; set; } = new();
     public CallbackOptions Callback { get; set; } = new();
+    public UrgentOptions Urgent { get; set; } = new();
+
+    public sealed class UrgentOptions
+    {
+        /// <summary>Minutes (wall-clock, at any hour) to answer a message that signals danger to life.</summary>
+        public int DueMinutes { get; set; } = 10;
+    }
 
     public sealed class Text24Options
     {

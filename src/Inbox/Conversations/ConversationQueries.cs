@@ -21,6 +21,7 @@ public sealed record ConversationSummary
     public DateTimeOffset? DueAt { get; init; }
     public DateTimeOffset? ResolvedAt { get; init; }
     public DateTimeOffset LastActivityAt { get; init; }
+    public string? TriagePhrase { get; init; }
     public Guid ContactId { get; init; }
     public string? ContactName { get; init; }
     public string? ContactPhone { get; init; }
@@ -96,7 +97,7 @@ public sealed class ConversationQueries(Database database)
 {
     private const string SummarySelect = """
         SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.origin_channel, c.priority, c.assignee_id, c.category,
-               c.created_at, c.first_response_at, c.waiting_since, c.due_at, c.resolved_at, c.last_activity_at,
+               c.created_at, c.first_response_at, c.waiting_since, c.due_at, c.resolved_at, c.last_activity_at, c.triage_phrase,
                c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
         FROM conversations c JOIN contacts k ON k.id = c.contact_id
         """;

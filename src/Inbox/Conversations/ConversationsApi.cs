@@ -97,11 +97,11 @@ public sealed record IdentityView(string Channel, string Address, string? Source
 public sealed record ConversationListItem(
     Guid Id, string Status, string Line, string Channel, string OriginChannel, string Priority, Guid? AssigneeId, string? Category,
     DateTimeOffset CreatedAt, DateTimeOffset? FirstResponseAt, DateTimeOffset? WaitingSince, DateTimeOffset? DueAt, DateTimeOffset? ResolvedAt,
-    DateTimeOffset LastActivityAt, ContactView Contact)
+    DateTimeOffset LastActivityAt, string? TriagePhrase, ContactView Contact)
 {
     public static ConversationListItem From(ConversationSummary c) => new(
         c.Id, c.Status, c.Line, c.Channel, c.OriginChannel, c.Priority, c.AssigneeId, c.Category, c.CreatedAt, c.FirstResponseAt,
-        c.WaitingSince, c.DueAt, c.ResolvedAt, c.LastActivityAt,
+        c.WaitingSince, c.DueAt, c.ResolvedAt, c.LastActivityAt, c.TriagePhrase,
         new ContactView(c.ContactId, c.ContactName, c.ContactPhone, null));
 }
 

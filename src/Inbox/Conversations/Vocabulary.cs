@@ -62,6 +62,7 @@ public static class EventType
     public const string ConversationReopened = "conversation.reopened";
     public const string PresenceChanged = "presence.changed";
     public const string SlaBreached = "sla.breached";
+    public const string ConversationFlagged = "conversation.flagged";
     public const string CallbackRequested = "callback.requested";
     public const string CallbackChanged = "callback.changed";
 }

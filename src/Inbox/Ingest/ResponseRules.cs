@@ -13,14 +13,42 @@ namespace Inbox.Ingest;
 /// the text line's automatic acknowledgement (once until answered), the live line's out-of-hours reply (once per
 /// closed period); and an answered call counting as a response. Runs inside the ingest transaction.
 /// </summary>
-public sealed class ResponseRules(ConversationStore store, AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines)
+public sealed class ResponseRules(ConversationStore store, AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines, IOptionsMonitor<TriageOptions> triage)
 {
     public const string FirstResponse = "first_response";
     public const string NextResponse = "next_response";
     private static readonly string[] Weekdays = ["일", "월", "화", "수", "목", "금", "토"];
 
-    /// <summary>Applies the rules; returns the events to append and whether anything was queued for sending.</summary>
+    /// <summary>Applies the rules, crisis triage last (its deadline wins); returns the events to append and whether anything was queued.</summary>
     public async Task<(List<NewEvent> Events, bool Queued)> ApplyAsync(
+        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId,
+        OpenConversation? before, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    {
+        var result = await ApplyLineRulesAsync(s, calendar, m, conversationId, contactId, before, assigneeId, now, ct);
+        if (m.Direction == Direction.In && m.Kind != MessageKind.System
+            && CrisisTriage.Match(m.Body, triage.CurrentValue.Phrases, triage.CurrentValue.Exclusions) is { } phrase)
+            result.Events.AddRange(await FlagAsync(s, m, conversationId, phrase, calendar, assigneeId, now, ct));
+        return result;
+    }
+
+    /// <summary>
+    /// Danger to life: the conversation becomes urgent (the top of every queue), is due in minutes at any hour, keeps the
+    /// phrase to show the counselor, and managers are alerted (CrisisFlagged).
+    /// </summary>
+    private async Task<List<NewEvent>> FlagAsync(
+        DbSession s, InboundMessage m, Guid conversationId, string phrase, BusinessCalendar calendar, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    {
+        await s.ExecuteAsync("UPDATE conversations SET priority = 'urgent', triage_phrase = @phrase WHERE id = @conversationId", new { phrase, conversationId }, ct);
+        var due = now.AddMinutes(lines.CurrentValue.Urgent.DueMinutes);
+        await s.ExecuteAsync(
+            """
+            UPDATE conversations SET due_at = @due, due_reason = 'urgent', due_calendar_version = @Version, breached_at = NULL
+            WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due OR breached_at IS NOT NULL)
+            """, new { conversationId, due, calendar.Version }, ct);
+        return [new NewEvent(m.CenterId, conversationId, EventType.ConversationFlagged, new { phrase, channel = m.Channel }, null, assigneeId)];
+    }
+
+    private async Task<(List<NewEvent> Events, bool Queued)> ApplyLineRulesAsync(
         DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId,
         OpenConversation? before, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {

@@ -72,6 +72,7 @@ public sealed class EventDispatcher(
             MessageUpdatedPayload p => clients.MessageUpdated(p),
             PresenceChangedPayload p => clients.PresenceChanged(p),
             SlaBreachedPayload p => clients.SlaBreached(p),
+            CrisisPayload p => clients.CrisisFlagged(p),
             CallbackPayload p => item.Event.Method == nameof(IInboxClient.CallbackRequested) ? clients.CallbackRequested(p) : clients.CallbackChanged(p),
             _ => Task.CompletedTask,
         };

@@ -38,7 +38,7 @@ public sealed class EventFeed(Database database)
     private static readonly HashSet<string> ConversationEvents =
     [
         EventType.ConversationOpened, EventType.MessageAdded, EventType.ConversationAssigned,
-        EventType.ConversationResolved, EventType.ConversationReopened, EventType.CallbackRequested, EventType.CallbackChanged,
+        EventType.ConversationResolved, EventType.ConversationReopened, EventType.CallbackRequested, EventType.CallbackChanged, EventType.ConversationFlagged,
     ];
 
     public async Task<long> LastSequenceAsync(CancellationToken ct)
@@ -70,7 +70,7 @@ public sealed class EventFeed(Database database)
         var summaries = conversationIds.Count == 0 ? [] : (await s.QueryAsync<ConversationRow>(
             $"""
             SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.priority, c.assignee_id, c.due_at, c.waiting_since,
-                   c.last_activity_at, c.category, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
+                   c.last_activity_at, c.category, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
             FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE {s.Dialect.InList("c.id", "@conversationIds")}
             """, new { conversationIds }, ct)).ToDictionary(c => c.Id);
 
@@ -130,6 +130,13 @@ public sealed class EventFeed(Database database)
                     : new(e, new HubEvent(e.Seq, nameof(IInboxClient.MessageUpdated), new MessageUpdatedPayload(
                         e.Seq, m.ConversationId, m.Id, m.DeliveryStatus, m.DeliveryError))));
             }
+            if (e.Type == EventType.ConversationFlagged && e.ConversationId is { } flagged && summaries.TryGetValue(flagged, out var f))
+            {
+                var payload = System.Text.Json.JsonDocument.Parse(e.Payload).RootElement;
+                items.Add(new(e, new HubEvent(e.Seq, nameof(IInboxClient.CrisisFlagged), new CrisisPayload(
+                    e.Seq, flagged, payload.GetProperty("phrase").GetString()!, payload.GetProperty("channel").GetString()!,
+                    new ContactDisplay(f.ContactId, f.ContactName, f.ContactPhone)))));
+            }
             if (ConversationEvents.Contains(e.Type) && e.ConversationId is { } cid && summaries.TryGetValue(cid, out var c))
             {
                 items.Add(new(e, new HubEvent(e.Seq, nameof(IInboxClient.ConversationChanged), c.ToPayload(e.Seq, e.Type))));
@@ -145,7 +152,7 @@ public sealed class EventFeed(Database database)
         var rows = await s.QueryAsync<ConversationRow>(
             $"""
             SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.priority, c.assignee_id, c.due_at, c.waiting_since,
-                   c.last_activity_at, c.category, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
+                   c.last_activity_at, c.category, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
             FROM conversations c JOIN contacts k ON k.id = c.contact_id
             WHERE c.center_id = @CenterId AND c.status <> 'resolved' {(everyone ? "" : "AND (c.assignee_id IS NULL OR c.assignee_id = @AccountId)")}
             ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
@@ -171,13 +178,14 @@ public sealed class EventFeed(Database database)
         public DateTimeOffset? WaitingSince { get; init; }
         public DateTimeOffset LastActivityAt { get; init; }
         public string? Category { get; init; }
+        public string? TriagePhrase { get; init; }
         public Guid ContactId { get; init; }
         public string? ContactName { get; init; }
         public string? ContactPhone { get; init; }
 
         public ConversationChangedPayload ToPayload(long seq, string reason) => new(
             seq, Id, Status, Line, Channel, Priority, AssigneeId, DueAt, WaitingSince, LastActivityAt, Category,
-            new ContactDisplay(ContactId, ContactName, ContactPhone), reason);
+            new ContactDisplay(ContactId, ContactName, ContactPhone), reason, TriagePhrase);
     }
 
     private sealed record MessageRow

@@ -12,7 +12,11 @@ public interface IInboxClient
     Task SlaBreached(SlaBreachedPayload payload);
     Task CallbackRequested(CallbackPayload payload);
     Task CallbackChanged(CallbackPayload payload);
+    Task CrisisFlagged(CrisisPayload payload);
 }
+
+/// <summary>A resident's message signalled danger to life: the phrase that triggered it, and who.</summary>
+public sealed record CrisisPayload(long Seq, Guid ConversationId, string Phrase, string Channel, ContactDisplay Contact);
 
 /// <summary>A request to be called back: the number (null while the resident has not given one), why, its state and deadline.</summary>
 public sealed record CallbackPayload(
@@ -24,7 +28,7 @@ public sealed record ContactDisplay(Guid Id, string? DisplayName, string? Phone)
 public sealed record ConversationChangedPayload(
     long Seq, Guid Id, string Status, string Line, string Channel, string Priority, Guid? AssigneeId,
     DateTimeOffset? DueAt, DateTimeOffset? WaitingSince, DateTimeOffset LastActivityAt, string? Category,
-    ContactDisplay Contact, string Reason);
+    ContactDisplay Contact, string Reason, string? TriagePhrase);
 
 public sealed record MessageAddedPayload(
     long Seq, Guid ConversationId, Guid Id, string Direction, string Channel, string Kind, string? Body,

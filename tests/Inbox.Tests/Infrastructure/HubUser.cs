@@ -9,7 +9,7 @@ namespace Inbox.Tests.Infrastructure;
 /// <summary>A signed-in account with its own hub connection, recording every server push.</summary>
 public sealed class HubUser : IAsyncDisposable
 {
-    public static readonly string[] PushMethods = ["ConversationChanged", "MessageAdded", "MessageUpdated", "PresenceChanged", "Typing", "SlaBreached", "CallbackRequested", "CallbackChanged"];
+    public static readonly string[] PushMethods = ["ConversationChanged", "MessageAdded", "MessageUpdated", "PresenceChanged", "Typing", "SlaBreached", "CallbackRequested", "CallbackChanged", "CrisisFlagged"];
 
     private HubUser(Guid accountId, string username, string token, HttpClient http, HubConnection hub, EventRecorder events)
     {

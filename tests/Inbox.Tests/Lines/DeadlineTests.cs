@@ -125,6 +125,42 @@ public abstract class DeadlineTests<TStore> where TStore : TestStore
         Assert.True(errors.ContainsKey("line") && errors.ContainsKey("at"), errors.ToJsonString());
     }
 
+    [Fact]
+    public async Task A_message_signalling_danger_to_life_is_urgent_at_any_hour_tops_the_queue_and_alerts_managers()
+    {
+        var clock = new ManualClock(SaturdayNight);
+        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var manager = await HubUser.CreateAsync(server, "manager");
+        await using var counselor = await HubUser.CreateAsync(server, "counselor");
+
+        var ordinary = await SmsAsync(server, "자살예방센터 전화번호 알려주세요");
+        var earlier = await SmsAsync(server, "기초연금 신청 문의드립니다");
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var crisis = await SmsAsync(server, "요즘 너무 힘들어서 죽고 싶어요");
+
+        var alert = await manager.Events.WaitForAsync("CrisisFlagged", c => c.GetProperty("conversationId").GetGuid() == crisis, Wait);
+        Assert.False(string.IsNullOrEmpty(alert.GetProperty("phrase").GetString()));
+        var changed = await counselor.Events.WaitForAsync("ConversationChanged", c => c.GetProperty("id").GetGuid() == crisis && c.GetProperty("priority").GetString() == "urgent", Wait);
+        Assert.Equal(alert.GetProperty("phrase").GetString(), changed.GetProperty("triagePhrase").GetString());
+        Assert.Equal(clock.Now.AddMinutes(10), changed.GetProperty("dueAt").GetDateTimeOffset()); // minutes, on a Saturday night
+
+        var queue = await counselor.Hub.InvokeAsync<JsonElement>("GetQueue");
+        Assert.Equal(crisis, queue.GetProperty("conversations")[0].GetProperty("id").GetGuid());
+        Assert.Equal(0, await server.CountAsync("conversations", "id IN (@ordinary, @earlier) AND (priority <> 'normal' OR triage_phrase IS NOT NULL)", new { ordinary, earlier }));
+        Assert.DoesNotContain(manager.Events.All("CrisisFlagged"), c => c.GetProperty("conversationId").GetGuid() == ordinary);
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var breach = await manager.Events.WaitForAsync("SlaBreached", b => b.GetProperty("conversationId").GetGuid() == crisis, Wait);
+        Assert.Equal("urgent", breach.GetProperty("reason").GetString());
+    }
+
+    private static async Task<Guid> SmsAsync(TestServer server, string text)
+    {
+        var response = await server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, text), TestServer.GatewaySecret);
+        response.EnsureSuccessStatusCode();
+        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
+    }
+
     private static async Task<Guid> KakaoAsync(TestServer server, string userKey, string text)
     {
         var body = JsonSerializer.Serialize(new

@@ -69,6 +69,8 @@ CREATE TABLE conversations (
     breached_at           TIMESTAMPTZ NULL,
     acknowledged_at       TIMESTAMPTZ NULL,
     closed_reply_until    TIMESTAMPTZ NULL,
+    -- The crisis phrase that made the conversation urgent, shown to the counselor.
+    triage_phrase         TEXT NULL,
     resolved_at           TIMESTAMPTZ NULL,
     last_activity_at      TIMESTAMPTZ NOT NULL
 );

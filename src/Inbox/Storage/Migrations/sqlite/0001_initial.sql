@@ -69,6 +69,8 @@ CREATE TABLE conversations (
     breached_at           TEXT NULL,
     acknowledged_at       TEXT NULL,
     closed_reply_until    TEXT NULL,
+    -- The crisis phrase that made the conversation urgent, shown to the counselor.
+    triage_phrase         TEXT NULL,
     resolved_at           TEXT NULL,
     last_activity_at      TEXT NOT NULL
 );
