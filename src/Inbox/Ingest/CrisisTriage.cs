@@ -1,54 +1,26 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Inbox.Ingest;
 
 /// <summary>
-/// The Triage configuration section: Triage:Phrases and Triage:Exclusions. A list that is set in configuration
-/// replaces its default list; one that is not set keeps the defaults.
+/// The Triage configuration section. A list set in configuration (Triage:Phrases, Triage:Exclusions) replaces its
+/// defaults; left empty, the defaults apply. (Defaults are not put in the lists themselves: the configuration binder
+/// would append to them.)
 /// </summary>
-/// <remarks>
-/// The configuration binder adds configured items to the list it finds on the object (the defaults) and then
-/// hands that same list back to the setter. The setter recognises the untouched default list coming back with
-/// items after the defaults and keeps only the configured items, so binding replaces rather than appends.
-/// </remarks>
 public sealed class TriageOptions
 {
-    private List<string> _phrases;
-    private List<string> _exclusions;
-    private List<string>? _untouchedPhrases;
-    private List<string>? _untouchedExclusions;
-
-    public TriageOptions()
-    {
-        _phrases = _untouchedPhrases = [.. CrisisTriage.DefaultPhrases];
-        _exclusions = _untouchedExclusions = [.. CrisisTriage.DefaultExclusions];
-    }
-
     /// <summary>Phrases that mark a message as a crisis; see <see cref="CrisisTriage.Match"/> for how they are compared.</summary>
-    public List<string> Phrases
-    {
-        get => _phrases;
-        set => _phrases = KeepConfigured(value, ref _untouchedPhrases, CrisisTriage.DefaultPhrases);
-    }
+    public List<string> Phrases { get; set; } = [];
 
     /// <summary>Phrases that, where they cover the matched text, mean it is not a crisis (e.g. "자살예방", "자살 예방 교육").</summary>
-    public List<string> Exclusions
-    {
-        get => _exclusions;
-        set => _exclusions = KeepConfigured(value, ref _untouchedExclusions, CrisisTriage.DefaultExclusions);
-    }
+    public List<string> Exclusions { get; set; } = [];
 
-    private static List<string> KeepConfigured(List<string> value, ref List<string>? untouched, IReadOnlyList<string> defaults)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        if (ReferenceEquals(value, untouched) && value.Count > defaults.Count
-            && value.Take(defaults.Count).SequenceEqual(defaults, StringComparer.Ordinal))
-            value.RemoveRange(0, defaults.Count);
-        untouched = null;
-        return value;
-    }
+    public IReadOnlyList<string> EffectivePhrases => Phrases.Count > 0 ? Phrases : CrisisTriage.DefaultPhrases;
+
+    public IReadOnlyList<string> EffectiveExclusions => Exclusions.Count > 0 ? Exclusions : CrisisTriage.DefaultExclusions;
 }
 
 /// <summary>
@@ -100,22 +72,56 @@ public static partial class CrisisTriage
         if (normalized.Length == 0)
             return null;
 
-        var excluded = Occurrences(normalized, exclusions);
+        var excluded = Occurrences(normalized, Compiled.Of(exclusions, ExclusionCache, Exclusion));
+        var compiled = Compiled.Of(phrases, PhraseCache, Parts);
         string? best = null;
         var bestStart = int.MaxValue;
         var bestLength = 0;
-        foreach (var phrase in phrases)
+        for (var i = 0; i < compiled.Source.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(phrase))
-                continue;
-            var parts = Parts(phrase);
+            var parts = compiled.Parts[i];
             if (parts.Length == 0 || Find(normalized, parts, excluded) is not { } found)
                 continue;
             var length = found.End - found.Start;
             if (found.Start < bestStart || (found.Start == bestStart && length > bestLength))
-                (best, bestStart, bestLength) = (phrase, found.Start, length);
+                (best, bestStart, bestLength) = (compiled.Source[i], found.Start, length);
         }
         return best;
+    }
+
+    private static readonly ConditionalWeakTable<IReadOnlyList<string>, Compiled> PhraseCache = new();
+    private static readonly ConditionalWeakTable<IReadOnlyList<string>, Compiled> ExclusionCache = new();
+
+    /// <summary>
+    /// A list's entries normalised once and kept with the list, so each message does not normalise every phrase
+    /// again; recompiled when the list no longer holds the same strings (options lists can be changed in place).
+    /// </summary>
+    private sealed class Compiled(string[] source, string[][] parts)
+    {
+        public string[] Source { get; } = source;
+        public string[][] Parts { get; } = parts;
+
+        public static Compiled Of(IReadOnlyList<string> list, ConditionalWeakTable<IReadOnlyList<string>, Compiled> cache, Func<string, string[]> split)
+        {
+            if (cache.TryGetValue(list, out var cached) && cached.Holds(list))
+                return cached;
+            var source = list.ToArray();
+            var compiled = new Compiled(source, [.. source.Select(entry => string.IsNullOrWhiteSpace(entry) ? [] : split(entry))]);
+            cache.AddOrUpdate(list, compiled);
+            return compiled;
+        }
+
+        private bool Holds(IReadOnlyList<string> list)
+        {
+            if (list.Count != Source.Length)
+                return false;
+            for (var i = 0; i < Source.Length; i++)
+            {
+                if (!ReferenceEquals(list[i], Source[i]))
+                    return false;
+            }
+            return true;
+        }
     }
 
     /// <summary>NFC, lower case, and only letters, digits and combining marks.</summary>
@@ -163,16 +169,13 @@ public static partial class CrisisTriage
     private static string[] Parts(string phrase) =>
         [.. Ellipsis().Split(phrase).Select(Normalize).Where(p => p.Length > 0)];
 
-    private static List<(int Start, int End)> Occurrences(string text, IReadOnlyList<string> exclusions)
+    private static string[] Exclusion(string exclusion) => Normalize(exclusion) is { Length: > 0 } normalized ? [normalized] : [];
+
+    private static List<(int Start, int End)> Occurrences(string text, Compiled exclusions)
     {
         var spans = new List<(int Start, int End)>();
-        foreach (var exclusion in exclusions)
+        foreach (var normalized in exclusions.Parts.SelectMany(p => p))
         {
-            if (string.IsNullOrWhiteSpace(exclusion))
-                continue;
-            var normalized = Normalize(exclusion);
-            if (normalized.Length == 0)
-                continue;
             for (var at = text.IndexOf(normalized, StringComparison.Ordinal); at >= 0; at = text.IndexOf(normalized, at + 1, StringComparison.Ordinal))
                 spans.Add((at, at + normalized.Length));
         }

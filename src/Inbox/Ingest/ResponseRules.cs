@@ -26,7 +26,7 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
     {
         var result = await ApplyLineRulesAsync(s, calendar, m, conversationId, contactId, before, assigneeId, now, ct);
         if (m.Direction == Direction.In && m.Kind != MessageKind.System
-            && CrisisTriage.Match(m.Body, triage.CurrentValue.Phrases, triage.CurrentValue.Exclusions) is { } phrase)
+            && CrisisTriage.Match(m.Body, triage.CurrentValue.EffectivePhrases, triage.CurrentValue.EffectiveExclusions) is { } phrase)
             result.Events.AddRange(await FlagAsync(s, m, conversationId, phrase, calendar, assigneeId, now, ct));
         return result;
     }

@@ -27,6 +27,7 @@ public class CrisisTriageTests
     // 자해 (self-harm)
     [InlineData("어젯밤에 또 손목을 그었어요", "손목을 그었")]
     [InlineData("자해를 멈출 수가 없어요 도와주세요", "자해를")]
+    [InlineData("자해 또 했어요", "자해 또")]
     // 학대·폭력 (abuse, domestic and sexual violence)
     [InlineData("남편한테 맞고 있어요 도와주세요", "한테 맞고")]
     [InlineData("아빠가 술만 마시면 엄마를 때려요", "때려")]
@@ -37,6 +38,7 @@ public class CrisisTriageTests
     [InlineData("집에서 도망 나왔어요. 갈 곳이 없어요", "도망 나왔")]
     [InlineData("아버지가 엄마 목을 조르는 걸 봤어요", "목을 조르")]
     [InlineData("삼촌한테 성추행을 당했어요", "성추행")]
+    [InlineData("술 먹으면 저를 두들겨 팹니다", "두들겨 팹")]
     // 결식 (no food)
     [InlineData("사흘째 굶고 있어요", "굶고")]
     [InlineData("할머니가 며칠째 아무것도 못 드셨대요", "째 아무것도 못")]
@@ -47,6 +49,8 @@ public class CrisisTriageTests
     [InlineData("전기 끊긴 지 일주일 됐어요. 너무 추워요", "전기 끊긴")]
     [InlineData("도시가스 요금을 못 내서 끊겼어요", "못 내서 끊겼")]
     [InlineData("가스도 끊기고 전기도 끊겼어요", "가스도 끊기고")]
+    [InlineData("전기랑 가스 다 끊겼어요", "가스 다 끊겼")]
+    [InlineData("집에 가스가 안 나와요 너무 추워요", "가스가 안 나와")]
     [InlineData("보일러가 고장 나서 방이 너무 추워요", "보일러…고장…추워")]
     [InlineData("난방을 못 해서 방이 냉골이에요", "난방을 못 해")]
     [InlineData("독거 어르신 댁이 추워서 얼어 죽을 것 같아요", "얼어 죽")]
@@ -56,6 +60,7 @@ public class CrisisTriageTests
     [InlineData("My husband beats me every night", "beats me")]
     [InlineData("We have no food and the kids are hungry", "no food")]
     [InlineData("I'm SUICIDAL", "suicidal")]
+    [InlineData("I don't want to live anymore", "don't want to live")]
     public void Flags_a_resident_in_danger_with_the_phrase_that_triggered(string message, string expected)
     {
         Assert.Equal(expected, MatchDefaults(message));
@@ -104,6 +109,17 @@ public class CrisisTriageTests
     [InlineData("초등학교 입학 대상 아동 교육급여 신청 방법 알려주세요")]
     [InlineData("범죄 피해자 해당 여부 확인은 어디서 하나요?")]
     [InlineData("일을 때려치우고 실업급여 받을 수 있나요?")]
+    [InlineData("지원이 다 끊겼어요 이유가 뭔가요")]
+    [InlineData("형제들과 연락 끊긴 지 10년 됐어요. 부양의무자 기준이 궁금해요")]
+    [InlineData("상담 중에 전화가 끊겼는데요")]
+    [InlineData("가스 점검 나오신다고 했는데 아직 안 나와요")]
+    [InlineData("전기가 나가서 냉장고 음식이 상했는데 보상 되나요?")]
+    [InlineData("월세가 밀려서 쫓겨날 것 같아요. 주거 지원 받을 수 있나요?")]
+    [InlineData("서류 제출 오늘 다 끝내고 싶은데 뭐가 남았나요?")]
+    [InlineData("맞아요 그 서류 제출했어요")]
+    [InlineData("학교폭력 신고 방법 알려주세요")]
+    [InlineData("보일러 고장 신고는 어디로 하나요?")]
+    [InlineData("Can I get a food voucher?")]
     [InlineData("Where can I apply for the energy voucher?")]
     [InlineData("What is the suicide prevention center number?")]
     public void Does_not_flag_an_ordinary_welfare_question(string message)
@@ -198,6 +214,23 @@ public class CrisisTriageTests
     {
         Assert.Equal("자살", CrisisTriage.Match("자살하고 싶어요. 자살예방센터 말고 상담사랑 얘기하고 싶어요", ["자살"], ["자살예방"]));
         Assert.Equal("자살", CrisisTriage.Match("자살예방센터에 전화했는데 안 받아요. 자살할 거예요", ["자살"], ["자살예방"]));
+    }
+
+    [Fact]
+    public void A_list_changed_in_place_is_used_as_it_now_is()
+    {
+        var phrases = new List<string> { "배가 고파" };
+        var exclusions = new List<string>();
+        Assert.Null(CrisisTriage.Match("죽고 싶어요", phrases, exclusions));
+
+        phrases.Add("죽고 싶");
+        Assert.Equal("죽고 싶", CrisisTriage.Match("죽고 싶어요", phrases, exclusions));
+
+        phrases[1] = "죽고";
+        Assert.Equal("죽고", CrisisTriage.Match("죽고 싶어요", phrases, exclusions));
+
+        exclusions.Add("죽고 싶어요");
+        Assert.Null(CrisisTriage.Match("죽고 싶어요", phrases, exclusions));
     }
 
     [Fact]
@@ -298,23 +331,12 @@ public class CrisisTriageTests
     }
 
     [Fact]
-    public void Options_start_from_the_defaults()
-    {
-        var options = new TriageOptions();
-
-        Assert.Equal(CrisisTriage.DefaultPhrases, options.Phrases);
-        Assert.Equal(CrisisTriage.DefaultExclusions, options.Exclusions);
-        options.Phrases.Add("추가");
-        Assert.DoesNotContain("추가", CrisisTriage.DefaultPhrases);
-    }
-
-    [Fact]
-    public void Options_keep_the_defaults_when_the_section_is_absent()
+    public void Options_use_the_defaults_when_the_section_is_absent()
     {
         var options = Bind([]);
 
-        Assert.Equal(CrisisTriage.DefaultPhrases, options.Phrases);
-        Assert.Equal(CrisisTriage.DefaultExclusions, options.Exclusions);
+        Assert.Equal(CrisisTriage.DefaultPhrases, options.EffectivePhrases);
+        Assert.Equal(CrisisTriage.DefaultExclusions, options.EffectiveExclusions);
     }
 
     [Fact]
@@ -322,10 +344,10 @@ public class CrisisTriageTests
     {
         var options = Bind(new() { ["Triage:Phrases:0"] = "배가 고파", ["Triage:Phrases:1"] = "살려 주세요" });
 
-        Assert.Equal(["배가 고파", "살려 주세요"], options.Phrases);
-        Assert.Equal(CrisisTriage.DefaultExclusions, options.Exclusions);
-        Assert.Null(CrisisTriage.Match("죽고 싶어요", options.Phrases, options.Exclusions));
-        Assert.Equal("살려 주세요", CrisisTriage.Match("제발 살려주세요", options.Phrases, options.Exclusions));
+        Assert.Equal(["배가 고파", "살려 주세요"], options.EffectivePhrases);
+        Assert.Equal(CrisisTriage.DefaultExclusions, options.EffectiveExclusions);
+        Assert.Null(CrisisTriage.Match("죽고 싶어요", options.EffectivePhrases, options.EffectiveExclusions));
+        Assert.Equal("살려 주세요", CrisisTriage.Match("제발 살려주세요", options.EffectivePhrases, options.EffectiveExclusions));
     }
 
     [Fact]
@@ -333,34 +355,10 @@ public class CrisisTriageTests
     {
         var options = Bind(new() { ["Triage:Exclusions:0"] = "죽고 싶지 않" });
 
-        Assert.Equal(CrisisTriage.DefaultPhrases, options.Phrases);
-        Assert.Equal(["죽고 싶지 않"], options.Exclusions);
-        Assert.Null(CrisisTriage.Match("죽고 싶지 않아요", options.Phrases, options.Exclusions));
-        Assert.Equal("자살하", CrisisTriage.Match("자살예방센터 번호요. 자살하고 싶어요", options.Phrases, options.Exclusions));
-    }
-
-    [Fact]
-    public void A_configured_list_that_starts_with_the_defaults_is_kept_whole()
-    {
-        var settings = new Dictionary<string, string?>();
-        for (var i = 0; i < CrisisTriage.DefaultPhrases.Count; i++)
-            settings[$"Triage:Phrases:{i}"] = CrisisTriage.DefaultPhrases[i];
-        settings[$"Triage:Phrases:{CrisisTriage.DefaultPhrases.Count}"] = "살려 주세요";
-
-        var options = Bind(settings);
-
-        Assert.Equal([.. CrisisTriage.DefaultPhrases, "살려 주세요"], options.Phrases);
-    }
-
-    [Fact]
-    public void Phrases_assigned_in_code_are_kept_as_assigned()
-    {
-        var options = new TriageOptions();
-        options.Phrases = [.. options.Phrases, "살려 주세요"];
-        options.Exclusions = ["자살예방"];
-
-        Assert.Equal([.. CrisisTriage.DefaultPhrases, "살려 주세요"], options.Phrases);
-        Assert.Equal(["자살예방"], options.Exclusions);
+        Assert.Equal(CrisisTriage.DefaultPhrases, options.EffectivePhrases);
+        Assert.Equal(["죽고 싶지 않"], options.EffectiveExclusions);
+        Assert.Null(CrisisTriage.Match("죽고 싶지 않아요", options.EffectivePhrases, options.EffectiveExclusions));
+        Assert.Equal("자살하", CrisisTriage.Match("자살예방센터 번호요. 자살하고 싶어요", options.EffectivePhrases, options.EffectiveExclusions));
     }
 
     private static TriageOptions Bind(Dictionary<string, string?> settings)
