@@ -14,6 +14,8 @@ public static class CallbackSources
     public const string KakaoButton = "kakao_button";
     public const string ResidentWords = "resident_words";
     public const string Counselor = "counselor";
+    public const string MissedCall = "missed_call";
+    public const string Voicemail = "voicemail";
 }
 
 public static class CallbackStatus
@@ -82,7 +84,16 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
     {
         var open = await FindOpenAsync(s, conversationId, ct);
         if (m.Channel == Channel.Phone)
-            return open is null ? [] : await OnCallAsync(s, m, open, messageId, assigneeId, now, ct);
+        {
+            if (open is not null)
+                return await OnCallAsync(s, m, open, messageId, assigneeId, now, ct);
+            // A resident's call that nobody answered is a request to be called back.
+            var status = m.Metadata.GetValueOrDefault("status") as string;
+            return m.Direction == Direction.In && status is "missed" or "voicemail"
+                ? await CreateAsync(s, calendar, m.CenterId, conversationId, contactId, status == "missed" ? CallbackSources.MissedCall : CallbackSources.Voicemail,
+                    m.ResidentAddress, m.CenterAddress, m.Channel, null, assigneeId, now, ct)
+                : [];
+        }
         if (m.Direction != Direction.In || m.Kind == MessageKind.System)
             return [];
 

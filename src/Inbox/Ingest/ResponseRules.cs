@@ -65,10 +65,7 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
                     WHERE id = @conversationId
                     """, new { conversationId, now }, ct);
             }
-            else if (m.Direction == Direction.In)
-            {
-                await store.SetDueAsync(s, conversationId, CalendarService.Due(calendar, Deadlines.Callback, now, lines.CurrentValue), Deadlines.Callback, calendar.Version, ct);
-            }
+            // A missed call or voicemail becomes a callback request, with its own deadline (CallbackRules).
             return (events, false);
         }
         if (m.Direction != Direction.In || m.Kind == MessageKind.System)

@@ -132,6 +132,40 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         Assert.Equal("callback", breach.GetProperty("reason").GetString());
     }
 
+    [Fact]
+    public async Task A_missed_call_opens_a_callback_request_that_the_next_answered_call_completes()
+    {
+        var clock = new ManualClock(MondayMorning);
+        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        var resident = Payloads.RandomMobile();
+
+        var missed = await CallAsync(server, "inbound", resident.Compact, "missed");
+        Assert.Equal(1, await server.CountAsync("callback_requests",
+            "conversation_id = @missed AND source = 'missed_call' AND status = 'requested' AND phone = @E164 AND due_at = @due",
+            new { missed, resident.E164, due = clock.Now.AddMinutes(30).ToUniversalTime() }));
+        Assert.Equal(1, await server.CountAsync("conversations", "id = @missed AND priority = 'high' AND due_reason = 'callback'", new { missed }));
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var answered = await CallAsync(server, "outbound", resident.Compact, "answered");
+        Assert.Equal(missed, answered);
+        Assert.Equal(1, await server.CountAsync("callback_requests", "conversation_id = @missed AND status = 'completed' AND completed_by IS NOT NULL", new { missed }));
+        Assert.Equal(1, await server.CountAsync("conversations", "id = @missed AND priority = 'normal' AND first_response_at IS NOT NULL AND due_at IS NULL", new { missed }));
+    }
+
+    private static async Task<Guid> CallAsync(TestServer server, string direction, string resident, string status)
+    {
+        var now = server.Clock.GetUtcNow();
+        var inbound = direction == "inbound";
+        var response = await server.PostSignedAsync("/webhooks/phone/transcripts", JsonSerializer.Serialize(new
+        {
+            callId = "call-" + Guid.NewGuid().ToString("N"), direction, callerNumber = inbound ? resident : "1899-6808", calledNumber = inbound ? "1899-6808" : resident,
+            status, startedAt = now, endedAt = now.AddMinutes(1), language = "ko-KR",
+            segments = status == "answered" ? new object[] { new { speaker = "counselor", startMs = 0, endMs = 1000, text = "전화드렸습니다", confidence = 0.9 } } : [],
+        }), TestServer.PhoneSecret);
+        response.EnsureSuccessStatusCode();
+        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
+    }
+
     private static async Task<Guid> KakaoAsync(TestServer server, string userKey, string text, string? extra = null)
     {
         var body = JsonSerializer.Serialize(new

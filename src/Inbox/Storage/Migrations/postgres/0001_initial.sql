@@ -148,7 +148,7 @@ CREATE TABLE callback_requests (
     conversation_id       UUID NOT NULL REFERENCES conversations (id),
     contact_id            UUID NOT NULL REFERENCES contacts (id),
     phone                 TEXT NULL,
-    source                TEXT NOT NULL CHECK (source IN ('kakao_button', 'resident_words', 'counselor')),
+    source                TEXT NOT NULL CHECK (source IN ('kakao_button', 'resident_words', 'counselor', 'missed_call', 'voicemail')),
     status                TEXT NOT NULL CHECK (status IN ('requested', 'claimed', 'completed', 'no_answer', 'cancelled')),
     requested_at          TIMESTAMPTZ NOT NULL,
     due_at                TIMESTAMPTZ NOT NULL,
