@@ -148,21 +148,65 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
     private async Task<List<NewEvent>> LinkNumberAsync(DbSession s, CallbackRow open, string phone, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
         await s.ExecuteAsync("UPDATE callback_requests SET phone = @phone WHERE id = @Id", new { phone, open.Id }, ct);
-        // The number becomes the contact's when no other resident of the center has it, recorded as given by the resident,
-        // so the call that follows joins this conversation.
-        var taken = await s.ScalarAsync<long>("SELECT COUNT(*) FROM contacts WHERE center_id = @CenterId AND phone = @phone", new { open.CenterId, phone }, ct);
-        if (taken == 0)
+        var events = new List<NewEvent>();
+        var owner = await s.SingleOrDefaultAsync<Guid?>("SELECT id FROM contacts WHERE center_id = @CenterId AND phone = @phone", new { open.CenterId, phone }, ct);
+        if (owner is null)
         {
             await s.ExecuteAsync("UPDATE contacts SET phone = @phone WHERE id = @ContactId AND phone IS NULL", new { phone, open.ContactId }, ct);
-            foreach (var channel in new[] { Channel.Phone, Channel.Sms })
-            {
-                await s.ExecuteAsync(
-                    s.Dialect.InsertIgnoringDuplicates("channel_identities", "id, center_id, contact_id, channel, address, source, created_at",
-                        "@id, @CenterId, @ContactId, @channel, @phone, 'resident', @now"),
-                    new { id = Ids.New(), open.CenterId, open.ContactId, channel, phone, now }, ct);
-            }
+            owner = open.ContactId;
         }
-        return [new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "number_given" }, null, assigneeId)];
+        else if (owner != open.ContactId)
+        {
+            events.AddRange(await MergeAsync(s, open, owner.Value, now, ct));
+        }
+        // Recorded as given by the resident, so the call that follows joins this conversation.
+        foreach (var channel in new[] { Channel.Phone, Channel.Sms })
+        {
+            await s.ExecuteAsync(
+                s.Dialect.InsertIgnoringDuplicates("channel_identities", "id, center_id, contact_id, channel, address, source, created_at",
+                    "@id, @CenterId, @owner, @channel, @phone, 'resident', @now"),
+                new { id = Ids.New(), open.CenterId, owner, channel, phone, now }, ct);
+        }
+        events.Add(new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "number_given" }, null, assigneeId));
+        return events;
+    }
+
+    /// <summary>
+    /// The number belongs to a resident the center already knows (they texted or called before): this chat is theirs.
+    /// The chat's contact is folded into theirs, and their open conversation, if any, into this one (it is resolved as
+    /// merged; its history stays in its events).
+    /// </summary>
+    private static async Task<List<NewEvent>> MergeAsync(DbSession s, CallbackRow open, Guid owner, DateTimeOffset now, CancellationToken ct)
+    {
+        var events = new List<NewEvent>();
+        var merged = open.ContactId;
+        await s.ExecuteAsync("UPDATE contacts SET last_seen_at = @now WHERE id = @owner", new { now, owner }, ct); // the owner's row lock
+        var other = await s.SingleOrDefaultAsync<OpenOther>(
+            "SELECT id, assignee_id FROM conversations WHERE contact_id = @owner AND status <> 'resolved'", new { owner }, ct);
+        if (other is not null)
+        {
+            await s.ExecuteAsync(
+                "UPDATE callback_requests SET status = 'cancelled' WHERE conversation_id = @Id AND status IN ('requested', 'claimed')", new { other.Id }, ct);
+            await s.ExecuteAsync("UPDATE callback_requests SET conversation_id = @ConversationId WHERE conversation_id = @Id",
+                new { open.ConversationId, other.Id }, ct);
+            await s.ExecuteAsync("UPDATE messages SET conversation_id = @ConversationId WHERE conversation_id = @Id", new { open.ConversationId, other.Id }, ct);
+            await s.ExecuteAsync(
+                "UPDATE conversations SET status = 'resolved', resolved_at = @now, waiting_since = NULL, due_at = NULL, due_reason = NULL WHERE id = @Id",
+                new { now, other.Id }, ct);
+            events.Add(new NewEvent(open.CenterId, other.Id, EventType.ConversationResolved, new { mergedInto = open.ConversationId }, null, other.AssigneeId));
+        }
+        await s.ExecuteAsync("UPDATE channel_identities SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
+        await s.ExecuteAsync("UPDATE conversations SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
+        await s.ExecuteAsync("UPDATE messages SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
+        await s.ExecuteAsync("UPDATE callback_requests SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
+        await s.ExecuteAsync("DELETE FROM contacts WHERE id = @merged", new { merged }, ct);
+        return events;
+    }
+
+    private sealed record OpenOther
+    {
+        public Guid Id { get; init; }
+        public Guid? AssigneeId { get; init; }
     }
 
     private static async Task<List<NewEvent>> OnCallAsync(DbSession s, InboundMessage m, CallbackRow open, Guid messageId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)

@@ -133,6 +133,33 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
     }
 
     [Fact]
+    public async Task A_number_given_in_a_chat_that_belongs_to_a_known_resident_joins_their_record_into_one_conversation()
+    {
+        var clock = new ManualClock(MondayMorning);
+        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        var resident = Payloads.RandomMobile();
+        var byText = await SmsAsync(server, resident.Dashed, "기초연금 서류 문의드립니다");
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
+        var chat = await KakaoAsync(server, userKey, "문자 보냈는데 전화로 상담하고 싶어요", extra: "CALL_REQUEST");
+        Assert.NotEqual(byText, chat);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await KakaoAsync(server, userKey, $"제 번호는 {resident.Dashed} 입니다");
+
+        // One resident now: the chat's contact folded into the one who texted, the text conversation into the chat.
+        Assert.Equal(1, await server.CountAsync("contacts", "phone = @E164", new { resident.E164 }));
+        Assert.Equal(1, await server.CountAsync("channel_identities i JOIN contacts k ON k.id = i.contact_id", "k.phone = @E164 AND i.channel = 'kakao'", new { resident.E164 }));
+        Assert.Equal(1, await server.CountAsync("conversations", "id = @byText AND status = 'resolved'", new { byText }));
+        Assert.Equal(0, await server.CountAsync("messages", "conversation_id = @byText", new { byText }));
+        Assert.Equal(1, await server.CountAsync("messages", "conversation_id = @chat AND channel = 'sms' AND direction = 'in'", new { chat }));
+
+        clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(chat, await CallAsync(server, "outbound", resident.Compact, "answered"));
+        Assert.Equal(1, await server.CountAsync("callback_requests", "conversation_id = @chat AND status = 'completed'", new { chat }));
+    }
+
+    [Fact]
     public async Task A_missed_call_opens_a_callback_request_that_the_next_answered_call_completes()
     {
         var clock = new ManualClock(MondayMorning);
