@@ -14,14 +14,14 @@ namespace Inbox.Outbound.Senders;
 /// LMS only (SMS has none). Numbers go out in the national form the gateway itself writes (<c>01012345678</c>).
 /// </summary>
 public sealed class GatewaySmsSender(IHttpClientFactory httpClients, IConfiguration configuration, TimeProvider clock, ILogger<GatewaySmsSender> logger)
-    : IChannelSender
+    : ProviderSender(clock, logger)
 {
     public const string BaseUrlKey = "Channels:Sms:Gateway:BaseUrl";
     public const string SecretKey = "Channels:Sms:Gateway:Secret";
 
-    public string Channel => Conversations.Channel.Sms;
+    public override string Channel => Conversations.Channel.Sms;
 
-    public string Name => "gateway";
+    public override string Name => "gateway";
 
     public static string? ConfigurationProblem(IConfiguration configuration)
     {
@@ -33,16 +33,7 @@ public sealed class GatewaySmsSender(IHttpClientFactory httpClients, IConfigurat
     public static string MessageType(string text) =>
         KoreanText.CharactersSmsCannotCarry(text).Count == 0 && KoreanText.EucKrByteCount(text) <= KoreanText.SmsMaxBytes ? KoreanText.Sms : KoreanText.Lms;
 
-    public async Task<SendResult> SendAsync(OutboundMessage message, CancellationToken ct)
-    {
-        Senders.EnsureChannel(this, message);
-        var started = clock.GetTimestamp();
-        var result = await SendCoreAsync(message, ct);
-        ProviderCall.LogOutcome(logger, this, message, result, clock.GetElapsedTime(started));
-        return result;
-    }
-
-    private async Task<SendResult> SendCoreAsync(OutboundMessage message, CancellationToken ct)
+    protected override async Task<SendResult> SendCoreAsync(OutboundMessage message, CancellationToken ct)
     {
         if (Read(configuration, out var problem) is not { } settings)
             return new SendResult.Retry(problem!);
@@ -58,7 +49,7 @@ public sealed class GatewaySmsSender(IHttpClientFactory httpClients, IConfigurat
 
         using var request = new HttpRequestMessage(HttpMethod.Post, settings.BaseUrl + "/messages") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+        var timestamp = Clock.GetUtcNow().ToUnixTimeSeconds();
         request.Headers.Add(InboxHmac.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add(InboxHmac.SignatureHeader, InboxHmac.Sign(settings.Secret, timestamp, body));
         request.Headers.Add(Senders.IdempotencyKeyHeader, message.MessageId.ToString());

@@ -13,15 +13,15 @@ namespace Inbox.Outbound.Senders;
 /// A 2xx answer whose <c>code</c> is not <c>"0000"</c> is the dealer refusing the message (blocked user, session over).
 /// </summary>
 public sealed class KakaoDealerSender(IHttpClientFactory httpClients, IConfiguration configuration, TimeProvider clock, ILogger<KakaoDealerSender> logger)
-    : IChannelSender
+    : ProviderSender(clock, logger)
 {
     public const string BaseUrlKey = "Channels:Kakao:Dealer:BaseUrl";
     public const string SecretKey = "Channels:Kakao:Secret";
     public const string SuccessCode = "0000";
 
-    public string Channel => Conversations.Channel.Kakao;
+    public override string Channel => Conversations.Channel.Kakao;
 
-    public string Name => "kakao-dealer";
+    public override string Name => "kakao-dealer";
 
     public static string? ConfigurationProblem(IConfiguration configuration)
     {
@@ -29,16 +29,7 @@ public sealed class KakaoDealerSender(IHttpClientFactory httpClients, IConfigura
         return problem;
     }
 
-    public async Task<SendResult> SendAsync(OutboundMessage message, CancellationToken ct)
-    {
-        Senders.EnsureChannel(this, message);
-        var started = clock.GetTimestamp();
-        var result = await SendCoreAsync(message, ct);
-        ProviderCall.LogOutcome(logger, this, message, result, clock.GetElapsedTime(started));
-        return result;
-    }
-
-    private async Task<SendResult> SendCoreAsync(OutboundMessage message, CancellationToken ct)
+    protected override async Task<SendResult> SendCoreAsync(OutboundMessage message, CancellationToken ct)
     {
         if (Read(configuration, out var problem) is not { } settings)
             return new SendResult.Retry(problem!);
@@ -49,7 +40,7 @@ public sealed class KakaoDealerSender(IHttpClientFactory httpClients, IConfigura
 
         using var request = new HttpRequestMessage(HttpMethod.Post, settings.BaseUrl + "/chat/write") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+        var timestamp = Clock.GetUtcNow().ToUnixTimeSeconds();
         request.Headers.Add(InboxHmac.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add(InboxHmac.SignatureHeader, InboxHmac.Sign(settings.Secret, timestamp, body));
         request.Headers.Add(Senders.IdempotencyKeyHeader, message.MessageId.ToString());

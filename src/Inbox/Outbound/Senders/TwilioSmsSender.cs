@@ -10,7 +10,7 @@ namespace Inbox.Outbound.Senders;
 /// SMS has no subject line; <see cref="OutboundMessage.Subject"/> is not sent.
 /// </summary>
 public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IConfiguration configuration, TimeProvider clock, ILogger<TwilioSmsSender> logger)
-    : IChannelSender
+    : ProviderSender(clock, logger)
 {
     public const string BaseUrlKey = "Channels:Sms:Twilio:BaseUrl";
     public const string AccountSidKey = "Channels:Sms:Twilio:AccountSid";
@@ -18,9 +18,9 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IConfigurati
     public const string StatusCallbackUrlKey = "Channels:Sms:Twilio:StatusCallbackUrl";
     public const string DefaultBaseUrl = "https://api.twilio.com";
 
-    public string Channel => Conversations.Channel.Sms;
+    public override string Channel => Conversations.Channel.Sms;
 
-    public string Name => "twilio";
+    public override string Name => "twilio";
 
     /// <summary>Null when every setting a send needs is there; otherwise what is missing or wrong, naming each key.</summary>
     public static string? ConfigurationProblem(IConfiguration configuration)
@@ -29,16 +29,7 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IConfigurati
         return problem;
     }
 
-    public async Task<SendResult> SendAsync(OutboundMessage message, CancellationToken ct)
-    {
-        Senders.EnsureChannel(this, message);
-        var started = clock.GetTimestamp();
-        var result = await SendCoreAsync(message, ct);
-        ProviderCall.LogOutcome(logger, this, message, result, clock.GetElapsedTime(started));
-        return result;
-    }
-
-    private async Task<SendResult> SendCoreAsync(OutboundMessage message, CancellationToken ct)
+    protected override async Task<SendResult> SendCoreAsync(OutboundMessage message, CancellationToken ct)
     {
         if (Read(configuration, out var problem) is not { } settings)
             return new SendResult.Retry(problem!);
