@@ -13,6 +13,7 @@ using Inbox.Outbound.Senders;
 using Inbox.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -21,6 +22,8 @@ namespace Inbox;
 /// <summary>The composition root: Program runs it, and the tests build the same application on real sockets.</summary>
 public static class InboxApp
 {
+    public const string WebhookRateLimit = "webhooks";
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -78,6 +81,34 @@ public static class InboxApp
         // Korean text reads as Korean in API answers, not as \uXXXX escapes.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ConversationStore.Json.Encoder);
         services.AddProblemDetails();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Per sending address: one misbehaving client cannot starve the providers (or counselors) behind it.
+            o.AddPolicy(WebhookRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ =>
+                {
+                    var perSecond = Math.Max(1, configuration.GetValue("Webhooks:RateLimitPerSecond", 1000));
+                    return new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = perSecond,
+                        TokensPerPeriod = perSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    };
+                }));
+            o.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many webhook requests.", Detail = "Nothing was stored. Retry after a second." },
+                });
+            };
+        });
         services.AddOpenApi();
 
         var app = builder.Build();
@@ -86,12 +117,13 @@ public static class InboxApp
         app.Use(LogRequestAsync);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         app.MapOpenApi().AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
 
-        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().AddEndpointFilter(AnswerRejections);
+        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().RequireRateLimiting(WebhookRateLimit).AddEndpointFilter(AnswerRejections);
         foreach (var channel in app.Services.GetServices<IWebhookChannel>())
             channel.MapWebhooks(webhooks);
         // An unknown channel is told so plainly (rather than being asked to sign in).
