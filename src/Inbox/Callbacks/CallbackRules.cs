@@ -4,6 +4,7 @@ using Inbox.Centers;
 using Inbox.Contacts;
 using Inbox.Conversations;
 using Inbox.Ingest;
+using Inbox.Reports;
 using Inbox.Storage;
 using Microsoft.Extensions.Options;
 
@@ -86,7 +87,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         if (m.Channel == Channel.Phone)
         {
             if (open is not null)
-                return await OnCallAsync(s, m, open, messageId, assigneeId, now, ct);
+                return await OnCallAsync(s, calendar, m, open, messageId, assigneeId, now, ct);
             // A resident's call that nobody answered is a request to be called back.
             var status = m.Metadata.GetValueOrDefault("status") as string;
             return m.Direction == Direction.In && status is "missed" or "voicemail"
@@ -101,7 +102,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         {
             // We asked for a number: the resident's answer carries it.
             if (FindPhoneNumber(m.Body) is { } phone)
-                return await LinkNumberAsync(s, open, phone, assigneeId, now, ct);
+                return await LinkNumberAsync(s, calendar, open, phone, assigneeId, now, ct);
             return [];
         }
         if (open is not null)
@@ -132,9 +133,13 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         await s.ExecuteAsync("UPDATE conversations SET priority = 'high' WHERE id = @conversationId AND priority = 'normal'", new { conversationId }, ct);
         await s.ExecuteAsync(
             """
-            UPDATE conversations SET due_at = @due, due_reason = 'callback', due_calendar_version = @Version, breached_at = NULL
+            UPDATE conversations SET due_at = @due, due_reason = 'callback', due_line = 'phone', due_calendar_version = @Version, breached_at = NULL
             WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due)
             """, new { conversationId, due, calendar.Version }, ct);
+        await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.CallbackRequested, conversationId, now)
+        {
+            CounselorId = actorId, Channel = channel, Reason = source, DueAt = due, CalendarVersion = calendar.Version, RefId = id,
+        }, ct);
 
         var events = new List<NewEvent> { new(centerId, conversationId, EventType.CallbackRequested, new { callbackId = id, source }, actorId, assigneeId) };
         if (phone is null && channel == Channel.Kakao)
@@ -145,7 +150,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         return events;
     }
 
-    private async Task<List<NewEvent>> LinkNumberAsync(DbSession s, CallbackRow open, string phone, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    private async Task<List<NewEvent>> LinkNumberAsync(DbSession s, BusinessCalendar calendar, CallbackRow open, string phone, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
         await s.ExecuteAsync("UPDATE callback_requests SET phone = @phone WHERE id = @Id", new { phone, open.Id }, ct);
         var events = new List<NewEvent>();
@@ -157,7 +162,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         }
         else if (owner != open.ContactId)
         {
-            events.AddRange(await MergeAsync(s, open, owner.Value, now, ct));
+            events.AddRange(await MergeAsync(s, calendar, open, owner.Value, now, ct));
         }
         // Recorded as given by the resident, so the call that follows joins this conversation.
         foreach (var channel in new[] { Channel.Phone, Channel.Sms })
@@ -176,7 +181,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
     /// The chat's contact is folded into theirs, and their open conversation, if any, into this one (it is resolved as
     /// merged; its history stays in its events).
     /// </summary>
-    private static async Task<List<NewEvent>> MergeAsync(DbSession s, CallbackRow open, Guid owner, DateTimeOffset now, CancellationToken ct)
+    private static async Task<List<NewEvent>> MergeAsync(DbSession s, BusinessCalendar calendar, CallbackRow open, Guid owner, DateTimeOffset now, CancellationToken ct)
     {
         var events = new List<NewEvent>();
         var merged = open.ContactId;
@@ -190,9 +195,8 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
             await s.ExecuteAsync("UPDATE callback_requests SET conversation_id = @ConversationId WHERE conversation_id = @Id",
                 new { open.ConversationId, other.Id }, ct);
             await s.ExecuteAsync("UPDATE messages SET conversation_id = @ConversationId WHERE conversation_id = @Id", new { open.ConversationId, other.Id }, ct);
-            await s.ExecuteAsync(
-                "UPDATE conversations SET status = 'resolved', resolved_at = @now, waiting_since = NULL, due_at = NULL, due_reason = NULL WHERE id = @Id",
-                new { now, other.Id }, ct);
+            await Ledger.RecordResolutionAsync(s, calendar, other.Id, other.AssigneeId, ResolutionOutcome.Merged, now, ct);
+            await s.ExecuteAsync("UPDATE conversations SET status = 'resolved', resolved_at = @now WHERE id = @Id", new { now, other.Id }, ct);
             events.Add(new NewEvent(open.CenterId, other.Id, EventType.ConversationResolved, new { mergedInto = open.ConversationId }, null, other.AssigneeId));
         }
         await s.ExecuteAsync("UPDATE channel_identities SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
@@ -209,7 +213,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         public Guid? AssigneeId { get; init; }
     }
 
-    private static async Task<List<NewEvent>> OnCallAsync(DbSession s, InboundMessage m, CallbackRow open, Guid messageId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    private static async Task<List<NewEvent>> OnCallAsync(DbSession s, BusinessCalendar calendar, InboundMessage m, CallbackRow open, Guid messageId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
         var callbackId = m.Metadata.GetValueOrDefault("callbackId") as string;
         if (callbackId is not null && (!Guid.TryParse(callbackId, out var named) || named != open.Id))
@@ -224,6 +228,12 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
             await s.ExecuteAsync(
                 "UPDATE conversations SET priority = CASE WHEN priority = 'high' THEN 'normal' ELSE priority END WHERE id = @ConversationId",
                 new { open.ConversationId }, ct);
+            // Time to call: from the request to the answered call, judged against the request's own deadline.
+            await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.CallbackCompleted, open.ConversationId, now)
+            {
+                CounselorId = await ResponseRules.CallAgentAsync(s, m) ?? assigneeId, Channel = Channel.Phone, Outcome = now <= open.DueAt ? Verdict.Met : Verdict.Breached,
+                Reason = open.Source, DueAt = open.DueAt, RefId = open.Id,
+            }.Timed(calendar, open.RequestedAt, open.DueCalendarVersion), ct);
             return [new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "completed" }, null, assigneeId)];
         }
         if (m.Direction == Direction.Out)

@@ -15,6 +15,7 @@ public sealed record ConversationSummary
     public required string Priority { get; init; }
     public Guid? AssigneeId { get; init; }
     public string? Category { get; init; }
+    public string? Program { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FirstResponseAt { get; init; }
     public DateTimeOffset? WaitingSince { get; init; }
@@ -90,13 +91,23 @@ public sealed record SegmentRow
 public sealed record ConversationDetail(
     ConversationSummary Conversation, ContactRow Contact, IReadOnlyList<IdentityRow> Identities,
     IReadOnlyList<MessageRow> Messages, IReadOnlyList<AttachmentRow> Attachments, IReadOnlyList<SegmentRow> Segments,
-    IReadOnlyList<Inbox.Callbacks.CallbackRow> Callbacks);
+    IReadOnlyList<Inbox.Callbacks.CallbackRow> Callbacks, IReadOnlyList<ReferralRow> Referrals);
+
+public sealed record ReferralRow
+{
+    public Guid Id { get; init; }
+    public required string Kind { get; init; }
+    public required string Target { get; init; }
+    public string? Note { get; init; }
+    public Guid? ReferredBy { get; init; }
+    public DateTimeOffset ReferredAt { get; init; }
+}
 
 /// <summary>The reads of the conversation model, always within one center.</summary>
 public sealed class ConversationQueries(Database database)
 {
     private const string SummarySelect = """
-        SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.origin_channel, c.priority, c.assignee_id, c.category,
+        SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.origin_channel, c.priority, c.assignee_id, c.category, c.program,
                c.created_at, c.first_response_at, c.waiting_since, c.due_at, c.resolved_at, c.last_activity_at, c.triage_phrase,
                c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
         FROM conversations c JOIN contacts k ON k.id = c.contact_id
@@ -159,7 +170,10 @@ public sealed class ConversationQueries(Database database)
             SELECT id, center_id, conversation_id, contact_id, phone, source, status, requested_at, due_at, due_calendar_version, attempts, completed_at, completed_by
             FROM callback_requests WHERE conversation_id = @id ORDER BY requested_at, id
             """, new { id }, ct);
-        return new ConversationDetail(conversation, contact!, identities, messages, attachments, segments, callbacks);
+        var referrals = await s.QueryAsync<ReferralRow>(
+            "SELECT id, kind, target, note, referred_by, referred_at FROM referrals WHERE conversation_id = @id ORDER BY referred_at, id", new { id }, ct);
+        return new ConversationDetail(conversation, contact!, identities, messages, attachments, segments, callbacks, referrals);
+
     }
 
     /// <summary>An opaque page cursor: the activity time and id of the last row seen.</summary>

@@ -4,12 +4,25 @@ using Inbox.Callbacks;
 using Inbox.Centers;
 using Inbox.Live;
 using Inbox.Outbound;
+using Inbox.Reports;
 using Inbox.Storage;
 
 namespace Inbox.Conversations;
 
+/// <summary>Why an action was refused; the HTTP API answers 400, 403, 404 or 409 accordingly.</summary>
+public enum Refusal
+{
+    Conflict,
+    Invalid,
+    Forbidden,
+    NotFound,
+}
+
 /// <summary>A counselor's action that cannot be done; the message is shown to them as it is.</summary>
-public sealed class ConversationActionException(string message) : Exception(message);
+public sealed class ConversationActionException(string message, Refusal refusal = Refusal.Conflict) : Exception(message)
+{
+    public Refusal Refusal { get; } = refusal;
+}
 
 public sealed record ConversationState
 {
@@ -51,6 +64,7 @@ public sealed class ConversationService(
             throw new ConversationActionException($"This conversation was already claimed by {await DisplayNameAsync(s, state.AssigneeId!.Value, ct)}.");
         }
         await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @AccountId", new { caller.AccountId, now }, ct);
+        await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Assigned, conversationId, now) { CounselorId = caller.AccountId, Reason = "claim" }, ct);
         await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationAssigned,
             new { reason = "claim", by = caller.AccountId }, caller.AccountId, caller.AccountId)], now, ct);
         await CommitAsync(s, ct);
@@ -74,6 +88,7 @@ public sealed class ConversationService(
         await s.ExecuteAsync("UPDATE conversations SET assignee_id = @toAccountId, assigned_at = @now WHERE id = @conversationId",
             new { toAccountId, conversationId, now }, ct);
         await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @toAccountId", new { toAccountId, now }, ct);
+        await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Assigned, conversationId, now) { CounselorId = toAccountId, Reason = "transfer" }, ct);
         await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationAssigned,
             new { reason = "transfer", by = caller.AccountId }, caller.AccountId, toAccountId, state.AssigneeId)], now, ct);
         await CommitAsync(s, ct);
@@ -81,13 +96,15 @@ public sealed class ConversationService(
 
     public async Task ResolveAsync(Caller caller, Guid conversationId, CancellationToken ct)
     {
+        var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
         await using var s = await database.BeginAsync(ct);
         var state = await RequireOpenAsync(s, caller, conversationId, ct);
         if (state.AssigneeId is { } owner && owner != caller.AccountId && !IsManager(caller))
             throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can resolve it.");
         var now = clock.GetUtcNow();
+        await Ledger.RecordResolutionAsync(s, calendar, conversationId, state.AssigneeId ?? caller.AccountId, ResolutionOutcome.Resolved, now, ct);
         await s.ExecuteAsync(
-            "UPDATE conversations SET status = 'resolved', resolved_at = @now, waiting_since = NULL, last_activity_at = @now WHERE id = @conversationId",
+            "UPDATE conversations SET status = 'resolved', resolved_at = @now, last_activity_at = @now WHERE id = @conversationId",
             new { conversationId, now }, ct);
         await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationResolved,
             new { by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
@@ -106,14 +123,77 @@ public sealed class ConversationService(
             throw new ConversationActionException("The resident has a newer open conversation; continue there.");
         var now = clock.GetUtcNow();
         await s.ExecuteAsync(
-            "UPDATE conversations SET status = 'open', resolved_at = NULL, last_activity_at = @now WHERE id = @conversationId",
+            "UPDATE conversations SET status = 'open', resolved_at = NULL, reopened_at = @now, last_activity_at = @now WHERE id = @conversationId",
             new { conversationId, now }, ct);
+        await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Reopened, conversationId, now) { CounselorId = caller.AccountId }, ct);
         await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationReopened,
             new { by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
         await CommitAsync(s, ct);
     }
 
+    public const int MaxProgramLength = 100;
+    public const int MaxReferralTargetLength = 200;
+    public const int MaxReferralNoteLength = 1000;
+
+    /// <summary>
+    /// Files the conversation under a welfare field (and optionally a program), also after it was resolved. The ledger rows
+    /// of the conversation move with it, so every report groups the conversation under its current category.
+    /// </summary>
+    public async Task SetCategoryAsync(Caller caller, Guid conversationId, string? category, string? program, CancellationToken ct)
+    {
+        if (category is null || !Category.All.Contains(category))
+            throw new ConversationActionException($"Category must be one of {string.Join(", ", Category.All)}.", Refusal.Invalid);
+        program = string.IsNullOrWhiteSpace(program) ? null : program.Trim();
+        if (program?.Length > MaxProgramLength)
+            throw new ConversationActionException($"A program name is at most {MaxProgramLength} characters.", Refusal.Invalid);
+        await using var s = await database.BeginAsync(ct);
+        var state = await RequireAsync(s, caller, conversationId, ct);
+        RequireWorker(caller, state, "set its category");
+        var now = clock.GetUtcNow();
+        await s.ExecuteAsync("UPDATE conversations SET category = @category, program = @program WHERE id = @conversationId",
+            new { category, program, conversationId }, ct);
+        await s.ExecuteAsync("UPDATE report_events SET category = @category WHERE conversation_id = @conversationId", new { category, conversationId }, ct);
+        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationCategorized,
+            new { category, program, by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
+        await CommitAsync(s, ct);
+    }
+
+    /// <summary>Records that the resident was referred elsewhere (another department, a 동주민센터, an agency): where and when.</summary>
+    public async Task<Guid> AddReferralAsync(Caller caller, Guid conversationId, string? kind, string? target, string? note, CancellationToken ct)
+    {
+        if (kind is null || !ReferralKind.All.Contains(kind))
+            throw new ConversationActionException($"A referral's kind must be one of {string.Join(", ", ReferralKind.All)}.", Refusal.Invalid);
+        target = target?.Trim();
+        if (string.IsNullOrEmpty(target) || target.Length > MaxReferralTargetLength)
+            throw new ConversationActionException($"Say where the resident was referred (1 to {MaxReferralTargetLength} characters).", Refusal.Invalid);
+        note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        if (note?.Length > MaxReferralNoteLength)
+            throw new ConversationActionException($"A referral note is at most {MaxReferralNoteLength} characters.", Refusal.Invalid);
+        await using var s = await database.BeginAsync(ct);
+        var state = await RequireAsync(s, caller, conversationId, ct);
+        RequireWorker(caller, state, "record a referral");
+        var now = clock.GetUtcNow();
+        var id = Ids.New();
+        await s.ExecuteAsync(
+            """
+            INSERT INTO referrals (id, center_id, conversation_id, kind, target, note, referred_by, referred_at)
+            VALUES (@id, @CenterId, @conversationId, @kind, @target, @note, @AccountId, @now)
+            """, new { id, caller.CenterId, conversationId, kind, target, note, caller.AccountId, now }, ct);
+        await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Referral, conversationId, now) { CounselorId = caller.AccountId, Reason = kind, RefId = id }, ct);
+        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationReferred,
+            new { referralId = id, kind, by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
+        await CommitAsync(s, ct);
+        return id;
+    }
+
+    private static void RequireWorker(Caller caller, ConversationState state, string what)
+    {
+        if (state.AssigneeId != caller.AccountId && !IsManager(caller))
+            throw new ConversationActionException($"Only the counselor who has this conversation, or a manager, can {what}.", Refusal.Forbidden);
+    }
+
     /// <summary>An internal note: stored and shown to counselors, never sent to the resident.</summary>
+
     public async Task<Guid> AddNoteAsync(Caller caller, Guid conversationId, string body, CancellationToken ct)
     {
         var text = CheckBody(body);
@@ -140,6 +220,7 @@ public sealed class ConversationService(
         if (string.IsNullOrWhiteSpace(clientMessageId) || clientMessageId.Length > MaxClientMessageIdLength)
             throw new ConversationActionException($"A reply needs a clientMessageId of 1 to {MaxClientMessageIdLength} characters.");
 
+        var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
         await using var s = await database.BeginAsync(ct);
         if (await ExistingReplyAsync(s, caller, conversationId, clientMessageId, ct) is { Count: > 0 } existing)
             return existing;
@@ -186,14 +267,10 @@ public sealed class ConversationService(
             newEvents.Add(new NewEvent(caller.CenterId, conversationId, EventType.MessageAdded,
                 new { messageId = id, channel = target, direction = Direction.Out, kind = MessageKind.Text }, caller.AccountId, caller.AccountId));
         }
-        await s.ExecuteAsync(
-            """
-            UPDATE conversations
-            SET first_response_at = COALESCE(first_response_at, @now), waiting_since = NULL, last_activity_at = @now,
-                due_at = NULL, due_reason = NULL, due_calendar_version = NULL, breached_at = NULL, acknowledged_at = NULL
-            WHERE id = @conversationId
-            """,
-            new { conversationId, now }, ct);
+        // One reply is one message out, however many SMS/LMS or Kakao parts carry it.
+        await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.MessageOut, conversationId, now) { CounselorId = caller.AccountId, Channel = target, RefId = ids[0] }, ct);
+        await Ledger.RecordResponseAsync(s, calendar, conversationId, caller.AccountId, target, ids[0], now, ct);
+        await store.TouchConversationAsync(s, conversationId, now, ct);
         await store.AppendEventsAsync(s, newEvents, now, ct);
         await CommitAsync(s, ct);
         outbox.Ring();
@@ -315,7 +392,7 @@ public sealed class ConversationService(
 
     private static async Task<ConversationState> RequireAsync(DbSession s, Caller caller, Guid conversationId, CancellationToken ct) =>
         await FindAsync(s, caller.CenterId, conversationId, ct)
-        ?? throw new ConversationActionException("No such conversation in your center.");
+        ?? throw new ConversationActionException("No such conversation in your center.", Refusal.NotFound);
 
     private static async Task<ConversationState> RequireOpenAsync(DbSession s, Caller caller, Guid conversationId, CancellationToken ct)
     {

@@ -18,7 +18,44 @@ public static class ConversationsApi
             .WithSummary("Conversations of the caller's center, most recent activity first, keyset-paged.");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetConversation")
             .WithSummary("One conversation with its contact, the contact's channel identities and every message in order.");
+        api.MapPut("/{id:guid}/category", (Guid id, CategoryRequest request, HttpContext http, ConversationService service, CancellationToken ct) =>
+                ActAsync(async () =>
+                {
+                    await service.SetCategoryAsync(Caller.From(http.User), id, request.Category, request.Program, ct);
+                    return TypedResults.NoContent();
+                }))
+            .WithName("SetConversationCategory")
+            .WithSummary("Files the conversation under 복지일반, 저소득층지원, 여성과가족, 장애인복지, 보건의료 or 기타, with an optional program name.");
+        api.MapPost("/{id:guid}/referrals", (Guid id, ReferralRequest request, HttpContext http, ConversationService service, CancellationToken ct) =>
+                ActAsync(async () =>
+                {
+                    var created = await service.AddReferralAsync(Caller.From(http.User), id, request.Kind, request.Target, request.Note, ct);
+                    return TypedResults.Created($"/api/conversations/{id}", new { id = created });
+                }))
+            .WithName("AddReferral")
+            .WithSummary("Records that the resident was referred to another department, a community center (동주민센터) or an agency.");
     }
+
+    /// <summary>Runs a counselor's action; a refusal becomes 400, 403, 404 or 409 with the reason.</summary>
+    private static async Task<IResult> ActAsync(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+
+        catch (ConversationActionException e)
+        {
+            return e.Refusal switch
+            {
+                Refusal.Invalid => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid."),
+                Refusal.Forbidden => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed."),
+                Refusal.NotFound => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found."),
+                _ => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "The conversation does not allow this now."),
+            };
+        }
+    }
+
 
     private static async Task<Results<Ok<Page<ConversationListItem>>, ValidationProblem>> ListAsync(
         HttpContext http, ConversationQueries queries, AuditLog audit,
@@ -95,12 +132,12 @@ public sealed record ContactView(
 public sealed record IdentityView(string Channel, string Address, string? Source, DateTimeOffset CreatedAt);
 
 public sealed record ConversationListItem(
-    Guid Id, string Status, string Line, string Channel, string OriginChannel, string Priority, Guid? AssigneeId, string? Category,
+    Guid Id, string Status, string Line, string Channel, string OriginChannel, string Priority, Guid? AssigneeId, string? Category, string? Program,
     DateTimeOffset CreatedAt, DateTimeOffset? FirstResponseAt, DateTimeOffset? WaitingSince, DateTimeOffset? DueAt, DateTimeOffset? ResolvedAt,
     DateTimeOffset LastActivityAt, string? TriagePhrase, ContactView Contact)
 {
     public static ConversationListItem From(ConversationSummary c) => new(
-        c.Id, c.Status, c.Line, c.Channel, c.OriginChannel, c.Priority, c.AssigneeId, c.Category, c.CreatedAt, c.FirstResponseAt,
+        c.Id, c.Status, c.Line, c.Channel, c.OriginChannel, c.Priority, c.AssigneeId, c.Category, c.Program, c.CreatedAt, c.FirstResponseAt,
         c.WaitingSince, c.DueAt, c.ResolvedAt, c.LastActivityAt, c.TriagePhrase,
         new ContactView(c.ContactId, c.ContactName, c.ContactPhone, null));
 }
@@ -118,7 +155,11 @@ public sealed record CallbackView(
     Guid Id, string? Phone, string Source, string Status, DateTimeOffset RequestedAt, DateTimeOffset DueAt, string CalendarVersion,
     int Attempts, DateTimeOffset? CompletedAt, Guid? CompletedBy);
 
-public sealed record ConversationView(ConversationListItem Conversation, ContactView Contact, IReadOnlyList<MessageView> Messages, IReadOnlyList<CallbackView> Callbacks)
+public sealed record ReferralView(Guid Id, string Kind, string Target, string? Note, Guid? ReferredBy, DateTimeOffset ReferredAt);
+
+public sealed record ConversationView(
+    ConversationListItem Conversation, ContactView Contact, IReadOnlyList<MessageView> Messages, IReadOnlyList<CallbackView> Callbacks,
+    IReadOnlyList<ReferralView> Referrals)
 {
     public static ConversationView From(ConversationDetail d)
     {
@@ -133,6 +174,11 @@ public sealed record ConversationView(ConversationListItem Conversation, Contact
                 m.Metadata is null ? null : JsonDocument.Parse(m.Metadata).RootElement.Clone(),
                 [.. attachments[m.Id].Select(a => new AttachmentView(a.Purpose, a.Url, a.ContentType, a.FileName, a.SizeBytes))],
                 [.. segments[m.Id].Select(s => new SegmentView(s.Speaker, s.StartMs, s.EndMs, s.Text, s.Confidence))]))],
-            [.. d.Callbacks.Select(c => new CallbackView(c.Id, c.Phone, c.Source, c.Status, c.RequestedAt, c.DueAt, c.DueCalendarVersion, c.Attempts, c.CompletedAt, c.CompletedBy))]);
+            [.. d.Callbacks.Select(c => new CallbackView(c.Id, c.Phone, c.Source, c.Status, c.RequestedAt, c.DueAt, c.DueCalendarVersion, c.Attempts, c.CompletedAt, c.CompletedBy))],
+            [.. d.Referrals.Select(r => new ReferralView(r.Id, r.Kind, r.Target, r.Note, r.ReferredBy, r.ReferredAt))]);
     }
 }
+
+public sealed record CategoryRequest(string? Category, string? Program);
+
+public sealed record ReferralRequest(string? Kind, string? Target, string? Note);

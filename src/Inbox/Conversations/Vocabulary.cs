@@ -65,6 +65,24 @@ public static class EventType
     public const string ConversationFlagged = "conversation.flagged";
     public const string CallbackRequested = "callback.requested";
     public const string CallbackChanged = "callback.changed";
+    public const string ConversationCategorized = "conversation.categorized";
+    public const string ConversationReferred = "conversation.referred";
+}
+
+/// <summary>The welfare field a conversation is about (the center's own statistics use these five and 기타).</summary>
+public static class Category
+{
+    public static readonly IReadOnlyList<string> All = ["복지일반", "저소득층지원", "여성과가족", "장애인복지", "보건의료", "기타"];
+}
+
+/// <summary>Where a resident was referred: another department, a community center (동주민센터), an outside agency.</summary>
+public static class ReferralKind
+{
+    public const string Department = "department";
+    public const string CommunityCenter = "community_center";
+    public const string Agency = "agency";
+
+    public static readonly IReadOnlyList<string> All = [Department, CommunityCenter, Agency];
 }
 
 public static class Presence

@@ -1,5 +1,6 @@
 using Inbox.Conversations;
 using Inbox.Outbound;
+using Inbox.Reports;
 using Inbox.Storage;
 
 namespace Inbox.Ingest;
@@ -14,6 +15,7 @@ public sealed class AutomaticMessages(ConversationStore store)
     {
         IReadOnlyList<string> parts = channel == Channel.Sms ? [.. KoreanText.SplitSms(text).Select(p => p.Text)] : KoreanText.SplitKakao(text);
         var events = new List<NewEvent>();
+        await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.AutomaticOut, conversationId, now) { Channel = channel, Reason = purpose }, ct);
         foreach (var part in parts)
         {
             var id = Ids.New();

@@ -4,6 +4,7 @@ using Inbox.Callbacks;
 using Inbox.Conversations;
 using Inbox.Live;
 using Inbox.Privacy;
+using Inbox.Reports;
 using Inbox.Storage;
 
 namespace Inbox.Ingest;
@@ -60,7 +61,8 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
             await store.TouchConversationAsync(s, conversationId, now, ct);
 
         events.Add(new NewEvent(m.CenterId, conversationId, EventType.MessageAdded, new { messageId, channel = m.Channel, direction = m.Direction, kind = m.Kind }, null, assigneeId));
-        var (automatic, queued) = await rules.ApplyAsync(s, calendar, m, conversationId, contactId, conversation, assigneeId, now, ct);
+        await Ledger.AppendAsync(s, LedgerEntries(m, conversation is null, conversationId, messageId, now), ct);
+        var (automatic, queued) = await rules.ApplyAsync(s, calendar, m, conversationId, contactId, messageId, conversation, assigneeId, now, ct);
         events.AddRange(automatic);
         var callbackEvents = await callbacks.OnMessageAsync(s, calendar, m, conversationId, contactId, messageId, assigneeId, now, ct);
         events.AddRange(callbackEvents);
@@ -71,6 +73,22 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         if (queued)
             outbox.Ring();
         return new IngestResult(IngestOutcome.Stored, conversationId, messageId, last);
+    }
+
+    /// <summary>What the message counts as: a call (either way, with its outcome) or a resident's message; and a new conversation.</summary>
+    private static List<LedgerEntry> LedgerEntries(InboundMessage m, bool opened, Guid conversationId, Guid messageId, DateTimeOffset now)
+    {
+        var entries = new List<LedgerEntry>();
+        if (opened)
+            entries.Add(new LedgerEntry(LedgerKind.Opened, conversationId, now) { Channel = m.Channel });
+        if (m.Channel == Channel.Phone)
+            entries.Add(new LedgerEntry(LedgerKind.Call, conversationId, now)
+            {
+                Channel = m.Channel, Outcome = m.Metadata.GetValueOrDefault("status") as string, Reason = m.Direction, RefId = messageId,
+            });
+        else if (m.Direction == Direction.In && m.Kind != MessageKind.System)
+            entries.Add(new LedgerEntry(LedgerKind.MessageIn, conversationId, now) { Channel = m.Channel, RefId = messageId });
+        return entries;
     }
 
     private static string? Mask(string? text) => text is null ? null : ResidentRegistrationNumber.Mask(text);

@@ -3,6 +3,7 @@ using Inbox.Calendar;
 using Inbox.Centers;
 using Inbox.Conversations;
 using Inbox.Outbound;
+using Inbox.Reports;
 using Inbox.Storage;
 using Microsoft.Extensions.Options;
 
@@ -21,10 +22,10 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
 
     /// <summary>Applies the rules, crisis triage last (its deadline wins); returns the events to append and whether anything was queued.</summary>
     public async Task<(List<NewEvent> Events, bool Queued)> ApplyAsync(
-        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId,
+        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId, Guid messageId,
         OpenConversation? before, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
-        var result = await ApplyLineRulesAsync(s, calendar, m, conversationId, contactId, before, assigneeId, now, ct);
+        var result = await ApplyLineRulesAsync(s, calendar, m, conversationId, contactId, messageId, before, assigneeId, now, ct);
         if (m.Direction == Direction.In && m.Kind != MessageKind.System
             && CrisisTriage.Match(m.Body, triage.CurrentValue.EffectivePhrases, triage.CurrentValue.EffectiveExclusions) is { } phrase)
             result.Events.AddRange(await FlagAsync(s, m, conversationId, phrase, calendar, assigneeId, now, ct));
@@ -42,29 +43,22 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
         var due = now.AddMinutes(lines.CurrentValue.Urgent.DueMinutes);
         await s.ExecuteAsync(
             """
-            UPDATE conversations SET due_at = @due, due_reason = 'urgent', due_calendar_version = @Version, breached_at = NULL
+            UPDATE conversations SET due_at = @due, due_reason = 'urgent', due_line = @line, due_calendar_version = @Version, breached_at = NULL
             WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due OR breached_at IS NOT NULL)
-            """, new { conversationId, due, calendar.Version }, ct);
+            """, new { conversationId, due, line = Line.ForChannel(m.Channel), calendar.Version }, ct);
         return [new NewEvent(m.CenterId, conversationId, EventType.ConversationFlagged, new { phrase, channel = m.Channel }, null, assigneeId)];
     }
 
     private async Task<(List<NewEvent> Events, bool Queued)> ApplyLineRulesAsync(
-        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId,
+        DbSession s, BusinessCalendar calendar, InboundMessage m, Guid conversationId, Guid contactId, Guid messageId,
         OpenConversation? before, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
         var events = new List<NewEvent>();
         if (m.Channel == Channel.Phone)
         {
+            // A call that was answered is a response, whoever dialled: by the counselor the phone system names, else the assignee.
             if (m.Metadata.GetValueOrDefault("status") as string == "answered")
-            {
-                // A call that was answered is a response, whoever dialled.
-                await s.ExecuteAsync(
-                    """
-                    UPDATE conversations SET first_response_at = COALESCE(first_response_at, @now), waiting_since = NULL,
-                        due_at = NULL, due_reason = NULL, due_calendar_version = NULL, breached_at = NULL, acknowledged_at = NULL
-                    WHERE id = @conversationId
-                    """, new { conversationId, now }, ct);
-            }
+                await Ledger.RecordResponseAsync(s, calendar, conversationId, await CallAgentAsync(s, m) ?? assigneeId, m.Channel, messageId, now, ct);
             // A missed call or voicemail becomes a callback request, with its own deadline (CallbackRules).
             return (events, false);
         }
@@ -78,7 +72,7 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
         var line = Line.ForChannel(m.Channel);
         var options = lines.CurrentValue;
         var due = CalendarService.Due(calendar, line, now, options);
-        await store.SetDueAsync(s, conversationId, due, before?.FirstResponseAt is null ? FirstResponse : NextResponse, calendar.Version, ct);
+        await store.SetDueAsync(s, conversationId, due, before?.FirstResponseAt is null ? FirstResponse : NextResponse, line, calendar.Version, ct);
 
         var center = centers.Find(m.CenterId)!;
         var queued = false;
@@ -102,6 +96,12 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
         }
         return (events, queued);
     }
+
+    /// <summary>The account whose username the phone system gave as the call's agent, if any.</summary>
+    public static Task<Guid?> CallAgentAsync(DbSession s, InboundMessage m) =>
+        m.Metadata.GetValueOrDefault("agentId") is string agent
+            ? s.SingleOrDefaultAsync<Guid?>("SELECT id FROM accounts WHERE center_id = @CenterId AND username = @agent", new { m.CenterId, agent }, CancellationToken.None)
+            : Task.FromResult<Guid?>(null);
 
     /// <summary>"11월 30일(월) 18:00" in the center's time zone.</summary>
     public static string Format(BusinessCalendar calendar, DateTimeOffset instant)

@@ -1,7 +1,8 @@
-using Work = System.Threading.Channels;
 using Inbox.Centers;
 using Inbox.Conversations;
+using Inbox.Reports;
 using Inbox.Storage;
+using Work = System.Threading.Channels;
 
 namespace Inbox.Live;
 
@@ -81,6 +82,7 @@ public sealed class AutoAssigner(Database database, ConversationStore store, Cen
             if (won)
             {
                 await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @counselorId", new { counselorId, now }, ct);
+                await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Assigned, conversationId.Value, now) { CounselorId = counselorId, Reason = "auto" }, ct);
                 await store.AppendEventsAsync(s, [new NewEvent(center.Id, conversationId, EventType.ConversationAssigned,
                     new { reason = "auto" }, null, counselorId)], now, ct);
                 count++;

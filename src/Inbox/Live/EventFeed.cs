@@ -39,6 +39,7 @@ public sealed class EventFeed(Database database)
     [
         EventType.ConversationOpened, EventType.MessageAdded, EventType.ConversationAssigned,
         EventType.ConversationResolved, EventType.ConversationReopened, EventType.CallbackRequested, EventType.CallbackChanged, EventType.ConversationFlagged,
+        EventType.ConversationCategorized, EventType.ConversationReferred,
     ];
 
     public async Task<long> LastSequenceAsync(CancellationToken ct)
@@ -70,7 +71,7 @@ public sealed class EventFeed(Database database)
         var summaries = conversationIds.Count == 0 ? [] : (await s.QueryAsync<ConversationRow>(
             $"""
             SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.priority, c.assignee_id, c.due_at, c.waiting_since,
-                   c.last_activity_at, c.category, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
+                   c.last_activity_at, c.category, c.program, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
             FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE {s.Dialect.InList("c.id", "@conversationIds")}
             """, new { conversationIds }, ct)).ToDictionary(c => c.Id);
 
@@ -152,7 +153,7 @@ public sealed class EventFeed(Database database)
         var rows = await s.QueryAsync<ConversationRow>(
             $"""
             SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.priority, c.assignee_id, c.due_at, c.waiting_since,
-                   c.last_activity_at, c.category, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
+                   c.last_activity_at, c.category, c.program, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
             FROM conversations c JOIN contacts k ON k.id = c.contact_id
             WHERE c.center_id = @CenterId AND c.status <> 'resolved' {(everyone ? "" : "AND (c.assignee_id IS NULL OR c.assignee_id = @AccountId)")}
             ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
@@ -178,6 +179,7 @@ public sealed class EventFeed(Database database)
         public DateTimeOffset? WaitingSince { get; init; }
         public DateTimeOffset LastActivityAt { get; init; }
         public string? Category { get; init; }
+        public string? Program { get; init; }
         public string? TriagePhrase { get; init; }
         public Guid ContactId { get; init; }
         public string? ContactName { get; init; }
@@ -185,7 +187,7 @@ public sealed class EventFeed(Database database)
 
         public ConversationChangedPayload ToPayload(long seq, string reason) => new(
             seq, Id, Status, Line, Channel, Priority, AssigneeId, DueAt, WaitingSince, LastActivityAt, Category,
-            new ContactDisplay(ContactId, ContactName, ContactPhone), reason, TriagePhrase);
+            new ContactDisplay(ContactId, ContactName, ContactPhone), reason, TriagePhrase, Program);
     }
 
     private sealed record MessageRow

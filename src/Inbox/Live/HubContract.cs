@@ -28,7 +28,7 @@ public sealed record ContactDisplay(Guid Id, string? DisplayName, string? Phone)
 public sealed record ConversationChangedPayload(
     long Seq, Guid Id, string Status, string Line, string Channel, string Priority, Guid? AssigneeId,
     DateTimeOffset? DueAt, DateTimeOffset? WaitingSince, DateTimeOffset LastActivityAt, string? Category,
-    ContactDisplay Contact, string Reason, string? TriagePhrase);
+    ContactDisplay Contact, string Reason, string? TriagePhrase, string? Program);
 
 public sealed record MessageAddedPayload(
     long Seq, Guid ConversationId, Guid Id, string Direction, string Channel, string Kind, string? Body,

@@ -80,7 +80,16 @@ public sealed class InboxHub(ConversationService conversations, EventFeed feed, 
     /// <summary>Offers the resident a phone call: a callback request, pushed as CallbackRequested.</summary>
     public Task RequestPhoneCall(Guid conversationId) => Act(c => conversations.RequestPhoneCallAsync(c, conversationId, Context.ConnectionAborted));
 
-    public Task SetPresence(string presence) => Act(c => conversations.SetPresenceAsync(c, presence, Context.ConnectionAborted));
+    /// <summary>Files the conversation under one of the five welfare fields or 기타, with an optional program name.</summary>
+    public Task SetCategory(Guid conversationId, string category, string? program) =>
+        Act(c => conversations.SetCategoryAsync(c, conversationId, category, program, Context.ConnectionAborted));
+
+    /// <summary>Records a referral: kind department, community_center or agency; where to; an optional note.</summary>
+    public Task<Guid> AddReferral(Guid conversationId, string kind, string target, string? note) =>
+        Act(c => conversations.AddReferralAsync(c, conversationId, kind, target, note, Context.ConnectionAborted));
+
+    public Task SetPresence(string presence)
+ => Act(c => conversations.SetPresenceAsync(c, presence, Context.ConnectionAborted));
 
     /// <summary>Tells the others who see the conversation that the caller is typing. Not stored, never replayed.</summary>
     public async Task Typing(Guid conversationId)

@@ -1,5 +1,6 @@
 using Inbox.Calendar;
 using Inbox.Conversations;
+using Inbox.Reports;
 using Inbox.Storage;
 
 namespace Inbox.Live;
@@ -37,7 +38,7 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
         {
             overdue = await s.QueryAsync<Overdue>(
                 """
-                SELECT id, center_id, assignee_id, due_at, due_reason, due_calendar_version, waiting_since
+                SELECT id, center_id, assignee_id, due_at, due_reason, due_line, due_calendar_version, waiting_since
                 FROM conversations
                 WHERE status <> 'resolved' AND due_at IS NOT NULL AND due_at <= @now AND breached_at IS NULL
                 ORDER BY due_at
@@ -53,6 +54,10 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
                 new { now, c.Id }, ct) == 1;
             if (!won)
                 continue;
+            await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Deadline, c.Id, c.DueAt)
+            {
+                CounselorId = c.AssigneeId, Line = c.DueLine, Outcome = Verdict.Breached, Reason = c.DueReason, DueAt = c.DueAt,
+            }.Timed(calendar, c.WaitingSince ?? c.DueAt, c.DueCalendarVersion), ct);
             var waited = c.WaitingSince is { } since ? c.DueAt - since : TimeSpan.Zero;
             var business = c.WaitingSince is { } from ? calendar.BusinessTimeBetween(from, c.DueAt) : TimeSpan.Zero;
             await store.AppendEventsAsync(s, [new NewEvent(c.CenterId, c.Id, EventType.SlaBreached,
@@ -71,6 +76,7 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
         public Guid? AssigneeId { get; init; }
         public DateTimeOffset DueAt { get; init; }
         public string? DueReason { get; init; }
+        public string? DueLine { get; init; }
         public string? DueCalendarVersion { get; init; }
         public DateTimeOffset? WaitingSince { get; init; }
     }
