@@ -9,6 +9,7 @@ using Inbox.Conversations;
 using Inbox.Ingest;
 using Inbox.Live;
 using Inbox.Outbound;
+using Inbox.Reports;
 using Inbox.Outbound.Senders;
 using Inbox.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -41,6 +42,14 @@ public static class InboxApp
         services.AddSingleton<CallbackRules>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<AuditLog>();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection("Audit"))
+            .Validate(o => o.RetentionDays >= AuditOptions.MinimumRetentionDays,
+                $"Audit:RetentionDays must be at least {AuditOptions.MinimumRetentionDays} (access records are kept at least a year).")
+            .Validate(o => o.PurgeIntervalHours > 0, "Audit:PurgeIntervalHours must be above 0.")
+            .Validate(o => o.UnusualFactor >= 1 && o.UnusualMinimumResidents >= 0, "Audit:UnusualFactor must be at least 1 and Audit:UnusualMinimumResidents at least 0.")
+            .ValidateOnStart();
+        services.AddSingleton<AuditRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
         services.Configure<LineOptions>(configuration.GetSection("Lines"));
         services.Configure<TriageOptions>(configuration.GetSection("Triage"));
         services.AddSingleton<CalendarService>();
@@ -48,6 +57,7 @@ public static class InboxApp
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventFeed>();
         services.AddSingleton<ConversationService>();
+        services.AddSingleton<ReportService>();
         services.AddSingleton<DeliveryReceipts>();
         services.AddSingleton<ConnectionCounter>();
         services.AddSingleton<AutoAssigner>();
@@ -133,6 +143,7 @@ public static class InboxApp
         app.MapAccounts();
         app.MapConversations();
         app.MapAudit();
+        app.MapReports();
         app.MapCalendar();
         return app;
     }

@@ -15,6 +15,18 @@ public static class AuditActions
     public const string AccountDisabled = "account.disabled";
     public const string AccountEnabled = "account.enabled";
     public const string AccountLocked = "account.locked";
+    public const string ReportRead = "report.read";
+    public const string ReportExported = "report.exported";
+    public const string AuditRead = "audit.read";
+    public const string AuditExported = "audit.exported";
+    public const string AuditReviewed = "audit.reviewed";
+    public const string AuditPurged = "audit.purged";
+
+    /// <summary>Actions that read a resident's record (what the monthly review counts).</summary>
+    public static readonly IReadOnlyList<string> ResidentReads = [ConversationRead, ConversationList, QueueRead, EventsRead];
+
+    /// <summary>Actions that take data out of the system (listed in every monthly review).</summary>
+    public static readonly IReadOnlyList<string> Exports = [ReportExported, AuditExported];
 }
 
 /// <summary>Who did what to whose record (PIPA): the account, the source IP, the action, the resident.</summary>
@@ -59,18 +71,95 @@ public sealed class AuditLog(Database database, TimeProvider clock)
         await s.CommitAsync(ct);
     }
 
-    /// <summary>The newest records of a center first, optionally about one resident.</summary>
-    public async Task<IReadOnlyList<AuditRecord>> ListAsync(string centerId, Guid? contactId, int limit, CancellationToken ct)
+    /// <summary>The records of a center matching the filter, newest first; <see cref="AuditQuery.Before"/> pages on from a record.</summary>
+    public async Task<IReadOnlyList<AuditRecord>> ListAsync(AuditQuery q, CancellationToken ct)
     {
+        var where = new List<string> { "center_id = @CenterId" };
+        if (q.AccountId is not null) where.Add("account_id = @AccountId");
+        if (q.Username is not null) where.Add("username = @Username");
+        if (q.ContactId is not null) where.Add("contact_id = @ContactId");
+        if (q.Action is not null) where.Add("action = @Action");
+        if (q.From is not null) where.Add("at >= @From");
+        if (q.To is not null) where.Add("at < @To");
+        if (q.Before is not null)
+            where.Add("(at < (SELECT at FROM audit_log WHERE id = @Before) OR (at = (SELECT at FROM audit_log WHERE id = @Before) AND id < @Before))");
         await using var s = await database.ReadAsync(ct);
         return await s.QueryAsync<AuditRecord>(
             $"""
             SELECT id, at, center_id, account_id, username, source_ip, action, contact_id, conversation_id, detail
             FROM audit_log
-            WHERE center_id = @centerId AND (@contactId IS NULL OR contact_id = @contactId)
+            WHERE {string.Join(" AND ", where)}
             ORDER BY at DESC, id DESC
-            {s.Dialect.Limit("@limit")}
-            """,
-            new { centerId, contactId, limit }, ct);
+            {s.Dialect.Limit("@Limit")}
+            """, q, ct);
+    }
+
+    /// <summary>Per account over [start, end): how many resident reads and how many distinct residents.</summary>
+    public async Task<IReadOnlyList<AccountReads>> ReadsByAccountAsync(string centerId, DateTimeOffset start, DateTimeOffset end, CancellationToken ct)
+    {
+        await using var s = await database.ReadAsync(ct);
+        return await s.QueryAsync<AccountReads>(
+            $"""
+            SELECT account_id, username, COUNT(*) AS reads, COUNT(DISTINCT contact_id) AS residents, MIN(at) AS first_at, MAX(at) AS last_at
+            FROM audit_log
+            WHERE center_id = @centerId AND at >= @start AND at < @end AND contact_id IS NOT NULL AND {s.Dialect.InList("action", "@actions")}
+            GROUP BY account_id, username
+            ORDER BY COUNT(DISTINCT contact_id) DESC, username
+            """, new { centerId, start, end, actions = AuditActions.ResidentReads.ToList() }, ct);
+    }
+
+    /// <summary>
+    /// Deletes the records older than <paramref name="cutoff"/>. The purge is recorded first (the store only lets a record
+    /// go when a recorded purge's cutoff is past it), and each center's log gets a record saying how many went.
+    /// </summary>
+    public async Task<IReadOnlyList<(string CenterId, long Deleted)>> PurgeAsync(DateTimeOffset cutoff, IEnumerable<string> centerIds, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var s = await database.BeginAsync(ct);
+        await s.ExecuteAsync("INSERT INTO audit_purges (id, at, cutoff) VALUES (@id, @now, @cutoff)", new { id = Ids.New(), now, cutoff }, ct);
+        var centers = (await s.QueryAsync<string>("SELECT DISTINCT center_id FROM audit_log WHERE at < @cutoff", new { cutoff }, ct))
+            .Union(centerIds).Order(StringComparer.Ordinal).ToList();
+        var result = new List<(string, long)>();
+        foreach (var centerId in centers)
+        {
+            long deleted = await s.ExecuteAsync("DELETE FROM audit_log WHERE center_id = @centerId AND at < @cutoff", new { centerId, cutoff }, ct);
+            await s.ExecuteAsync(
+                """
+                INSERT INTO audit_log (id, at, center_id, account_id, username, source_ip, action, contact_id, conversation_id, detail)
+                VALUES (@id, @now, @centerId, NULL, 'system', NULL, @action, NULL, NULL, @detail)
+                """,
+                new
+                {
+                    id = Ids.New(), now, centerId, action = AuditActions.AuditPurged,
+                    detail = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"cutoff={cutoff:yyyy-MM-dd'T'HH:mm:ssK}; deleted={deleted}"),
+                }, ct);
+            result.Add((centerId, deleted));
+        }
+        await s.CommitAsync(ct);
+        return result;
     }
 }
+
+public sealed record AuditQuery
+{
+    public required string CenterId { get; init; }
+    public Guid? AccountId { get; init; }
+    public string? Username { get; init; }
+    public Guid? ContactId { get; init; }
+    public string? Action { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public Guid? Before { get; init; }
+    public int Limit { get; init; } = 100;
+}
+
+public sealed record AccountReads
+{
+    public Guid? AccountId { get; init; }
+    public required string Username { get; init; }
+    public long Reads { get; init; }
+    public long Residents { get; init; }
+    public DateTimeOffset FirstAt { get; init; }
+    public DateTimeOffset LastAt { get; init; }
+}
+

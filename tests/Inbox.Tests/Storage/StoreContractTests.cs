@@ -908,16 +908,16 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         await H.Audit.WriteAsync([created], Ct);
         await H.Audit.WriteAsync([], Ct);
 
-        var records = await H.Audit.ListAsync(North, null, 100, Ct);
+        var records = await ListAuditAsync(North, null, 100);
         Assert.Equal([created, read, list], records.Select(AsEntry));
         Assert.Equal([t0.AddSeconds(2), t0.AddSeconds(1), t0], records.Select(r => r.At));
         Assert.Equal(3, records.Select(r => r.Id).Distinct().Count());
 
-        var aboutResident = Assert.Single(await H.Audit.ListAsync(North, contactId, 100, Ct));
+        var aboutResident = Assert.Single(await ListAuditAsync(North, contactId, 100));
         Assert.Equal(read, AsEntry(aboutResident));
-        Assert.Equal([created, read], (await H.Audit.ListAsync(North, null, 2, Ct)).Select(AsEntry));
-        Assert.Equal(neighbour, AsEntry(Assert.Single(await H.Audit.ListAsync(South, null, 100, Ct))));
-        Assert.Empty(await H.Audit.ListAsync(South, contactId, 100, Ct));
+        Assert.Equal([created, read], (await ListAuditAsync(North, null, 2)).Select(AsEntry));
+        Assert.Equal(neighbour, AsEntry(Assert.Single(await ListAuditAsync(South, null, 100))));
+        Assert.Empty(await ListAuditAsync(South, contactId, 100));
     }
 
     [Fact]
@@ -930,12 +930,91 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         var delete = await Assert.ThrowsAnyAsync<DbException>(() => H.ExecuteAsync("DELETE FROM audit_log"));
         Assert.Contains("append-only", delete.Message);
 
-        var record = Assert.Single(await H.Audit.ListAsync(North, null, 10, Ct));
+        var record = Assert.Single(await ListAuditAsync(North, null, 10));
         Assert.Equal("kim.counselor", record.Username);
         Assert.Equal(1, await H.CountAsync("audit_log"));
     }
 
+    [Fact]
+    public async Task The_audit_log_filters_by_account_action_and_period_and_pages_on()
+    {
+        var kim = Guid.CreateVersion7();
+        var lee = Guid.CreateVersion7();
+        var resident = Guid.CreateVersion7();
+        var t0 = H.Clock.Now;
+        for (var i = 0; i < 5; i++)
+        {
+            await H.Audit.WriteAsync([
+                new AuditEntry(North, kim, "kim.counselor", "10.0.0.1", AuditActions.ConversationRead, resident, Guid.CreateVersion7()),
+                new AuditEntry(North, lee, "lee.manager", "10.0.0.2", i % 2 == 0 ? AuditActions.ReportExported : AuditActions.ConversationList, Guid.CreateVersion7()),
+            ], Ct);
+            H.Clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        Assert.All(await H.Audit.ListAsync(new AuditQuery { CenterId = North, AccountId = kim }, Ct), r => Assert.Equal("kim.counselor", r.Username));
+        Assert.Equal(5, (await H.Audit.ListAsync(new AuditQuery { CenterId = North, Username = "lee.manager" }, Ct)).Count);
+        Assert.Equal(3, (await H.Audit.ListAsync(new AuditQuery { CenterId = North, Action = AuditActions.ReportExported }, Ct)).Count);
+        Assert.Equal(5, (await H.Audit.ListAsync(new AuditQuery { CenterId = North, ContactId = resident }, Ct)).Count);
+        var window = await H.Audit.ListAsync(new AuditQuery { CenterId = North, From = t0.AddHours(1), To = t0.AddHours(3) }, Ct);
+        Assert.Equal(4, window.Count);
+        Assert.All(window, r => Assert.InRange(r.At, t0.AddHours(1), t0.AddHours(2)));
+
+        // Paging: three pages of 4, 4 and 2 records, newest first, none twice.
+        var seen = new List<AuditRecord>();
+        Guid? before = null;
+        for (var page = 0; page < 3; page++)
+        {
+            var records = await H.Audit.ListAsync(new AuditQuery { CenterId = North, Before = before, Limit = 4 }, Ct);
+            seen.AddRange(records);
+            before = records[^1].Id;
+        }
+        Assert.Equal(10, seen.Count);
+        Assert.Equal(10, seen.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(seen.OrderByDescending(r => r.At).ThenByDescending(r => r.Id).Select(r => r.Id), seen.Select(r => r.Id));
+        Assert.Empty(await H.Audit.ListAsync(new AuditQuery { CenterId = North, Before = before, Limit = 4 }, Ct));
+
+        var reads = await H.Audit.ReadsByAccountAsync(North, t0, t0.AddDays(1), Ct);
+        var kimReads = Assert.Single(reads, r => r.Username == "kim.counselor");
+        Assert.Equal((5L, 1L), (kimReads.Reads, kimReads.Residents));
+        var leeReads = Assert.Single(reads, r => r.Username == "lee.manager");
+        Assert.Equal((2L, 2L), (leeReads.Reads, leeReads.Residents)); // the list reads; exports are not reads of a record
+    }
+
+    [Fact]
+    public async Task The_retention_purge_removes_only_old_records_and_leaves_its_own_trace()
+    {
+        var t0 = H.Clock.Now;
+        await H.Audit.WriteAsync([new AuditEntry(North, null, "kim.counselor", null, AuditActions.ConversationRead, Guid.CreateVersion7())], Ct);
+        await H.Audit.WriteAsync([new AuditEntry(South, null, "yoon.counselor", null, AuditActions.ConversationRead, Guid.CreateVersion7())], Ct);
+        H.Clock.Advance(TimeSpan.FromDays(10));
+        await H.Audit.WriteAsync([new AuditEntry(North, null, "kim.counselor", null, AuditActions.QueueRead, Guid.CreateVersion7())], Ct);
+
+        // Without a recorded purge, not even an old record can go.
+        var refused = await Assert.ThrowsAnyAsync<DbException>(() => H.ExecuteAsync("DELETE FROM audit_log"));
+        Assert.Contains("append-only", refused.Message);
+
+        var result = await H.Audit.PurgeAsync(t0.AddDays(5), [North, South], Ct);
+        Assert.Equal([(North, 1L), (South, 1L)], result);
+        var north = await ListAuditAsync(North, null, 100);
+        Assert.Equal([AuditActions.AuditPurged, AuditActions.QueueRead], north.Select(r => r.Action));
+        Assert.Equal("system", north[0].Username);
+        Assert.Contains("deleted=1", north[0].Detail);
+        Assert.Equal([AuditActions.AuditPurged], (await ListAuditAsync(South, null, 100)).Select(r => r.Action));
+
+        // The purge allows nothing newer than its cutoff, and its own record stays.
+        var newer = await Assert.ThrowsAnyAsync<DbException>(() => H.ExecuteAsync("DELETE FROM audit_log"));
+        Assert.Contains("append-only", newer.Message);
+        var purgeChange = await Assert.ThrowsAnyAsync<DbException>(() => H.ExecuteAsync("UPDATE audit_purges SET cutoff = at"));
+        Assert.Contains("append-only", purgeChange.Message);
+        await Assert.ThrowsAnyAsync<DbException>(() => H.ExecuteAsync("DELETE FROM audit_purges"));
+        Assert.Equal(1, await H.CountAsync("audit_purges"));
+        Assert.Equal(3, await H.CountAsync("audit_log"));
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    private Task<IReadOnlyList<AuditRecord>> ListAuditAsync(string centerId, Guid? contactId, int limit) =>
+        H.Audit.ListAsync(new AuditQuery { CenterId = centerId, ContactId = contactId, Limit = limit }, Ct);
 
     private async Task<Guid> ResolveAsync(string centerId, string channel, string address, string? phone)
     {

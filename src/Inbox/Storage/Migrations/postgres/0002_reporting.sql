@@ -51,8 +51,7 @@ CREATE INDEX ix_report_events_conversation ON report_events (conversation_id);
 CREATE TABLE audit_purges (
     id        UUID NOT NULL PRIMARY KEY,
     at        TIMESTAMPTZ NOT NULL,
-    cutoff    TIMESTAMPTZ NOT NULL,
-    deleted   BIGINT NOT NULL
+    cutoff    TIMESTAMPTZ NOT NULL
 );
 CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

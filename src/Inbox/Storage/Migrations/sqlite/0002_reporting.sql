@@ -51,8 +51,7 @@ CREATE INDEX ix_report_events_conversation ON report_events (conversation_id);
 CREATE TABLE audit_purges (
     id        TEXT NOT NULL PRIMARY KEY,
     at        TEXT NOT NULL,
-    cutoff    TEXT NOT NULL,
-    deleted   INTEGER NOT NULL
+    cutoff    TEXT NOT NULL
 );
 DROP TRIGGER audit_log_no_delete;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
