@@ -89,7 +89,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
                 FROM report_events
                 WHERE center_id = @centerId AND at >= @Start AND at < @End
                   AND kind IN ('opened', 'message_in', 'message_out', 'automatic_out', 'call', 'callback_requested', 'referral')
-                GROUP BY {ReportGrouping.Column(groupBy)}, kind, outcome
+                GROUP BY {(groupBy is null ? "" : ReportGrouping.Column(groupBy) + ",")} kind, outcome
                 """, new { centerId, period.Start, period.End }, ct);
         }
         ReportColumn[] columns =
