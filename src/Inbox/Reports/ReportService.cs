@@ -258,39 +258,35 @@ public sealed class ReportService(Database database, CalendarService calendars, 
     }
 
     /// <summary>
-    /// Unresolved conversations right now by age. From the ledger's opening, reopening and resolution rows: a conversation
-    /// is in the backlog while it has been opened or reopened more often than resolved; its age runs from the latest opening.
+    /// Unresolved conversations right now by age. Which conversations are unresolved comes from their records (the same
+    /// transactions write the ledger's opening, reopening and resolution rows, so the two agree); their age runs from the
+    /// ledger's latest opening or reopening, and their group is that of their latest ledger row (of their latest
+    /// assignment when grouped by counselor).
     /// </summary>
     private async Task<ReportTable> BacklogAsync(string centerId, string? groupBy, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        IReadOnlyList<BacklogRow> open;
+        var open = new List<BacklogRow>();
         await using (var s = await database.ReadAsync(ct))
         {
-            open = await s.QueryAsync<BacklogRow>(
-                """
-                SELECT conversation_id, MAX(CASE WHEN kind <> 'resolved' THEN at END) AS since
-                FROM report_events
-                WHERE center_id = @centerId AND kind IN ('opened', 'reopened', 'resolved')
-                GROUP BY conversation_id
-                HAVING SUM(CASE WHEN kind = 'resolved' THEN -1 ELSE 1 END) > 0
-                """, new { centerId }, ct);
-            if (groupBy is not null && open.Count > 0)
+            var unresolved = await s.QueryAsync<BacklogRow>(
+                "SELECT id AS conversation_id, COALESCE(reopened_at, created_at) AS since FROM conversations WHERE center_id = @centerId AND status <> 'resolved'",
+                new { centerId }, ct);
+            foreach (var chunk in unresolved.Chunk(500))
             {
-                // The group of each open conversation: its latest assignment for counselors, else its latest ledger row.
-                var groups = new Dictionary<Guid, string?>();
-                foreach (var chunk in open.Select(o => o.ConversationId).Chunk(500))
+                var ids = chunk.Select(c => c.ConversationId).ToList();
+                var rows = (await s.QueryAsync<GroupOfConversation>(
+                    $"""
+                    SELECT conversation_id, kind, {ReportGrouping.Column(groupBy)} AS grp, at, id FROM report_events
+                    WHERE {s.Dialect.InList("conversation_id", "@ids")}
+                    """, new { ids }, ct)).ToLookup(r => r.ConversationId);
+                foreach (var c in chunk)
                 {
-                    var ids = chunk.ToList();
-                    var latest = await s.QueryAsync<GroupOfConversation>(
-                        $"""
-                        SELECT conversation_id, {ReportGrouping.Column(groupBy)} AS grp, at, id FROM report_events
-                        WHERE {s.Dialect.InList("conversation_id", "@ids")} {(groupBy == ReportGrouping.Counselor ? "AND kind = 'assigned'" : "")}
-                        """, new { ids }, ct);
-                    foreach (var g in latest.GroupBy(l => l.ConversationId))
-                        groups[g.Key] = g.OrderBy(l => l.At).ThenBy(l => l.Id).Last().Grp;
+                    var ledger = rows[c.ConversationId].OrderBy(r => r.At).ThenBy(r => r.Id).ToList();
+                    var since = ledger.LastOrDefault(r => r.Kind is LedgerKind.Opened or LedgerKind.Reopened)?.At ?? c.Since;
+                    var grp = groupBy == ReportGrouping.Counselor ? ledger.LastOrDefault(r => r.Kind == LedgerKind.Assigned)?.Grp : ledger.LastOrDefault()?.Grp;
+                    open.Add(c with { Since = since, Grp = grp });
                 }
-                open = [.. open.Select(o => o with { Grp = groups.GetValueOrDefault(o.ConversationId) })];
             }
         }
         ReportColumn[] columns = [new("open", "미해결"), .. AgeBands.Select(b => new ReportColumn(b.Key, b.Label)), new("oldestSince", "가장 오래된 대화 시작")];
@@ -464,6 +460,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
     private sealed record GroupOfConversation
     {
         public Guid ConversationId { get; init; }
+        public string Kind { get; init; } = "";
         public string? Grp { get; init; }
         public DateTimeOffset At { get; init; }
         public Guid Id { get; init; }
