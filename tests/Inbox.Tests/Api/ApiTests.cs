@@ -33,6 +33,8 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
         var openapi = await Server.Client.GetFromJsonAsync<JsonObject>("/openapi/v1.json");
         Assert.True(openapi!["paths"]!.AsObject().ContainsKey("/api/conversations"));
         Assert.True(openapi["paths"]!.AsObject().ContainsKey("/webhooks/sms/gateway"));
+        Assert.True(openapi["paths"]!.AsObject().ContainsKey("/api/reports/{name}"));
+        Assert.True(openapi["paths"]!.AsObject().ContainsKey("/api/audit/review"));
     }
 
     [Theory]
@@ -41,6 +43,11 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
     [InlineData("GET", "/api/users")]
     [InlineData("POST", "/api/users")]
     [InlineData("GET", "/api/audit")]
+    [InlineData("GET", "/api/audit/review")]
+    [InlineData("POST", "/api/audit/purge")]
+    [InlineData("GET", "/api/reports/volume")]
+    [InlineData("PUT", "/api/conversations/01a20144-0b45-7e4f-9bf8-8f7c070d5e17/category")]
+    [InlineData("POST", "/api/conversations/01a20144-0b45-7e4f-9bf8-8f7c070d5e17/referrals")]
     public async Task Nothing_is_readable_anonymously_or_with_a_forged_token(string method, string path)
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await Server.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path))).StatusCode);

@@ -304,7 +304,16 @@ public abstract class ReportTests<TStore> where TStore : TestStore
         var byResident = await manager.Http.GetFromJsonAsync<JsonElement>($"/api/audit?contactId={contactId}&action=conversation.read");
         Assert.Equal([manager.AccountId, a.AccountId], byResident.EnumerateArray().Select(r => r.GetProperty("accountId").GetGuid()));
 
+        // The retention purge: admins only; every run (the one at start-up and this one) is in the review.
+        Assert.Equal(HttpStatusCode.Forbidden, (await manager.Http.PostAsync("/api/audit/purge", null)).StatusCode);
+        var purge = await admin.PostAsync("/api/audit/purge", null);
+        Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
+        Assert.Equal(Nov(13, 12, 5).AddDays(-730), (await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cutoff").GetDateTimeOffset());
+
         var review = await manager.Http.GetFromJsonAsync<JsonElement>("/api/audit/review?month=2026-11");
+        var purges = review.GetProperty("purges").EnumerateArray().ToList();
+        Assert.Equal(2, purges.Count);
+        Assert.All(purges, p => Assert.StartsWith("cutoff=", p.GetProperty("detail").GetString()));
         var exports = review.GetProperty("exports").EnumerateArray().ToList();
         Assert.Equal(4, exports.Count(e => e.GetProperty("action").GetString() == "report.exported" && e.GetProperty("accountId").GetGuid() == manager.AccountId));
         Assert.Contains(exports, e => e.GetProperty("detail").GetString()!.StartsWith("report=breaches;", StringComparison.Ordinal));
