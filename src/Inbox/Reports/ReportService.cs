@@ -217,7 +217,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
 
     private async Task<ReportTable> ResolutionAsync(string centerId, ReportPeriod period, string? groupBy, CancellationToken ct)
     {
-        var rows = await DurationsAsync(centerId, period, groupBy, "(kind = 'resolved' OR kind = 'reopened')", ct);
+        var rows = await DurationsAsync(centerId, period, groupBy, "kind IN ('resolved', 'reopened')", ct);
         ReportColumn[] columns = [new("resolved", "해결"), new("reopened", "재개"), .. DurationColumns("resolution", "해결 시간")];
         return await TableAsync(Resolution, centerId, period, groupBy, columns, rows.Select(r => r.Grp), groupRows =>
         {
@@ -316,6 +316,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
                 """
                 SELECT at, kind, channel FROM report_events
                 WHERE center_id = @centerId AND at >= @Start AND at < @End
+                  AND kind IN ('referral', 'call', 'opened')
                   AND (kind = 'referral' OR (kind = 'call' AND outcome = 'answered') OR (kind = 'opened' AND channel IN ('sms', 'kakao')))
                 """, new { centerId, period.Start, period.End }, ct);
         }

@@ -28,7 +28,20 @@ public sealed class SqliteDialect : SqlDialect
 
     public override bool SingleWriter => true;
 
-    public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
+    public override DbConnection CreateConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.StateChange += (_, e) =>
+        {
+            if (e.CurrentState != System.Data.ConnectionState.Open)
+                return;
+            // Reports read months of rows: map the file instead of copying pages through SQLite's 2 MB default cache.
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768";
+            pragma.ExecuteNonQuery();
+        };
+        return connection;
+    }
 
     public override bool IsUnavailable(Exception exception) => exception switch
     {
