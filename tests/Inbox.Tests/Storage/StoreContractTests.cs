@@ -13,6 +13,8 @@ public sealed class SqliteStoreContractTests : StoreContractTests<SqliteStore>;
 
 public sealed class PostgresStoreContractTests : StoreContractTests<PostgresStore>;
 
+public sealed class SqlServerStoreContractTests : StoreContractTests<SqlServerStore>;
+
 /// <summary>
 /// The contract of the store classes (migrations, contacts, ingest, threading, events, reads, accounts, audit),
 /// written once and run on each database, without HTTP. Every test gets its own fresh, migrated database.
@@ -175,7 +177,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(20, await H.CountAsync("messages", "direction = 'in' AND conversation_id = @conversationId", new { conversationId }));
         Assert.Equal(textsOnly ? 20 : 10, await H.CountAsync("messages", "direction = 'in' AND channel = 'sms'"));
         Assert.Equal(textsOnly ? 0 : 10, await H.CountAsync("messages", "direction = 'in' AND channel = 'phone'"));
-        Assert.Equal(results.Select(r => r.MessageId!.Value).Order(), await H.QueryAsync<Guid>("SELECT id FROM messages WHERE direction = 'in' ORDER BY id"));
+        Assert.Equal(results.Select(r => r.MessageId!.Value).Order(), await H.QueryAsync<Guid>($"SELECT id FROM messages WHERE direction = 'in' ORDER BY {H.Dialect.IdOrder("id")}"));
 
         // The line is that of whichever ingest won the race to open the conversation. On the text line the first
         // text is acknowledged exactly once however many race in behind it; on the phone line (an unanswered call

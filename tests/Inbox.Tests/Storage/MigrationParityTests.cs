@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using Inbox.Storage;
+
+namespace Inbox.Tests.Storage;
+
+/// <summary>
+/// Every dialect's migrations build the same schema: the same numbered scripts, tables, columns and indexes as the
+/// PostgreSQL ones. Read from the script files themselves, so it holds for SQL Server too, which cannot run here.
+/// </summary>
+public sealed partial class MigrationParityTests
+{
+    public static TheoryData<string> OtherDialects => ["sqlite", "sqlserver"];
+
+    [Theory]
+    [MemberData(nameof(OtherDialects))]
+    public void The_same_numbered_scripts_exist_for_every_dialect(string dialect) =>
+        Assert.Equal(
+            Migrator.LoadScripts("postgres").Select(s => (s.Version, s.Name)),
+            Migrator.LoadScripts(dialect).Select(s => (s.Version, s.Name)));
+
+    [Theory]
+    [MemberData(nameof(OtherDialects))]
+    public void Tables_and_columns_match_postgres(string dialect)
+    {
+        var expected = Parse("postgres");
+        var actual = Parse(dialect);
+        Assert.NotEmpty(expected.Columns);
+        Assert.Equal(Lines(expected.Columns), Lines(actual.Columns));
+    }
+
+    [Theory]
+    [MemberData(nameof(OtherDialects))]
+    public void Indexes_match_postgres_and_partial_ones_stay_partial(string dialect)
+    {
+        var expected = Parse("postgres");
+        var actual = Parse(dialect);
+        Assert.NotEmpty(expected.Indexes);
+        Assert.Equal(expected.Indexes.Keys.Order(), actual.Indexes.Keys.Order());
+        foreach (var (name, index) in expected.Indexes)
+        {
+            var other = actual.Indexes[name];
+            Assert.Equal((index.Table, index.Unique, index.Columns), (other.Table, other.Unique, other.Columns));
+            if (index.Filter is not null)
+                Assert.True(other.Filter is not null, $"{dialect}: {name} is partial in postgres ({index.Filter}) but not here");
+        }
+    }
+
+    /// <summary>SQL Server counts NULLs as equal in a unique index; PostgreSQL does not. Each unique index over a nullable
+    /// column is filtered on that column being set, so SQL Server refuses exactly what PostgreSQL refuses.</summary>
+    [Fact]
+    public void Sql_server_unique_indexes_skip_rows_with_a_null_key_as_postgres_does()
+    {
+        var schema = Parse("sqlserver");
+        foreach (var (name, index) in schema.Indexes.Where(i => i.Value.Unique))
+        {
+            foreach (var column in index.Columns.Split(", ").Select(c => c.Split(' ')[0]))
+            {
+                if (!schema.Nullable.Contains($"{index.Table}.{column}"))
+                    continue;
+                Assert.True(index.Filter?.Contains($"{column} IS NOT NULL", StringComparison.Ordinal) == true,
+                    $"{name}: {column} may be NULL, but the index is not filtered on '{column} IS NOT NULL'");
+            }
+        }
+    }
+
+    private static List<string> Lines(Dictionary<string, SortedSet<string>> columns) =>
+        [.. columns.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}: {string.Join(", ", t.Value)}")];
+
+    private sealed record Index(string Table, bool Unique, string Columns, string? Filter);
+
+    private sealed record Schema(Dictionary<string, SortedSet<string>> Columns, Dictionary<string, Index> Indexes, HashSet<string> Nullable);
+
+    private static readonly HashSet<string> NotColumns = ["PRIMARY", "CHECK", "CONSTRAINT", "UNIQUE", "FOREIGN"];
+
+    /// <summary>The schema the scripts of one dialect build, in order: CREATE TABLE (one column per line), ALTER TABLE … ADD,
+    /// CREATE [UNIQUE] INDEX.</summary>
+    private static Schema Parse(string dialect)
+    {
+        var columns = new Dictionary<string, SortedSet<string>>();
+        var indexes = new Dictionary<string, Index>();
+        var nullable = new HashSet<string>();
+        foreach (var script in Migrator.LoadScripts(dialect))
+        {
+            string? table = null;
+            foreach (var raw in script.Sql.Split('\n'))
+            {
+                var line = Regex.Replace(raw, "--.*$", "").Trim();
+                if (line.Length == 0)
+                    continue;
+                if (table is not null)
+                {
+                    if (line.StartsWith(')'))
+                    {
+                        table = null;
+                        continue;
+                    }
+                    var name = line.Split(' ', 2)[0];
+                    if (NotColumns.Contains(name.ToUpperInvariant()))
+                        continue;
+                    columns[table].Add(name.ToLowerInvariant());
+                    if (!line.Contains("NOT NULL", StringComparison.OrdinalIgnoreCase) && !line.Contains("PRIMARY KEY", StringComparison.OrdinalIgnoreCase))
+                        nullable.Add($"{table}.{name.ToLowerInvariant()}");
+                    continue;
+                }
+                if (CreateTable().Match(line) is { Success: true } create)
+                {
+                    table = create.Groups[1].Value.ToLowerInvariant();
+                    columns[table] = [];
+                }
+                else if (AddColumn().Match(line) is { Success: true } add)
+                {
+                    var column = add.Groups[2].Value.ToLowerInvariant();
+                    columns[add.Groups[1].Value.ToLowerInvariant()].Add(column);
+                    if (!line.Contains("NOT NULL", StringComparison.OrdinalIgnoreCase))
+                        nullable.Add($"{add.Groups[1].Value.ToLowerInvariant()}.{column}");
+                }
+                else if (CreateIndex().Match(line) is { Success: true } index)
+                {
+                    var list = string.Join(", ", index.Groups[4].Value.Split(',').Select(c => Regex.Replace(c.Trim(), @"\s+", " ")));
+                    indexes[index.Groups[2].Value] = new Index(index.Groups[3].Value, index.Groups[1].Success, list,
+                        index.Groups[5].Success ? index.Groups[5].Value.Trim().TrimEnd(';') : null);
+                }
+            }
+        }
+        return new Schema(columns, indexes, nullable);
+    }
+
+    [GeneratedRegex(@"^CREATE TABLE (\w+) \($", RegexOptions.IgnoreCase)]
+    private static partial Regex CreateTable();
+
+    [GeneratedRegex(@"^ALTER TABLE (\w+) ADD (?:COLUMN )?(\w+) ", RegexOptions.IgnoreCase)]
+    private static partial Regex AddColumn();
+
+    [GeneratedRegex(@"^CREATE (UNIQUE )?INDEX (\w+) ON (\w+) \(([^)]*)\)(?: WHERE (.*))?;$", RegexOptions.IgnoreCase)]
+    private static partial Regex CreateIndex();
+}
