@@ -18,6 +18,25 @@ public sealed class SqlServerDialectTests
     private static readonly SqlServerDialect Dialect = new("Server=tcp:127.0.0.1,1433;Database=inbox;User ID=inbox;Password=x;Encrypt=True");
 
     [Fact]
+    public void Storage_provider_sqlserver_chooses_sql_server_and_needs_a_connection_string()
+    {
+        static SqlDialect Choose(string? connectionString)
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:Provider"] = " SqlServer ",
+                ["ConnectionStrings:Inbox"] = connectionString,
+            }).Build();
+            using var services = new ServiceCollection().AddLogging().AddInboxStorage(configuration, Path.GetTempPath()).BuildServiceProvider();
+            return services.GetRequiredService<SqlDialect>();
+        }
+
+        Assert.IsType<SqlServerDialect>(Choose("Server=tcp:db,1433;Database=inbox;User ID=inbox;Password=x;Encrypt=True"));
+        Assert.Contains("ConnectionStrings:Inbox", Assert.Throws<InvalidOperationException>(() => Choose(null)).Message);
+        Assert.Contains("Database=", Assert.Throws<InvalidOperationException>(() => Choose("Server=tcp:db,1433;User ID=inbox;Password=x")).Message);
+    }
+
+    [Fact]
     public void Rows_to_work_on_are_locked_with_a_table_hint_where_postgres_appends_for_update_skip_locked()
     {
         Assert.Equal("outbox WITH (UPDLOCK, READPAST, ROWLOCK)", Dialect.SkipLockedTable("outbox"));
