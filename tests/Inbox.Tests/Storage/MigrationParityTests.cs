@@ -63,12 +63,40 @@ public sealed partial class MigrationParityTests
         }
     }
 
+    /// <summary>SQL Server refuses to create an index whose key may exceed 1,700 bytes (900 for the clustered primary key)
+    /// and cannot index nvarchar(max) at all; checked here from the declared types, since no server runs here.</summary>
+    [Fact]
+    public void Sql_server_index_keys_fit_the_key_size_limits()
+    {
+        var schema = Parse("sqlserver");
+        Assert.NotEmpty(schema.Types);
+        foreach (var (name, index) in schema.Indexes)
+            Assert.True(KeyBytes(schema, index.Table, index.Columns) <= 1700, $"{name}: key longer than 1700 bytes");
+        foreach (var (table, key) in schema.PrimaryKeys)
+            Assert.True(KeyBytes(schema, table, key) <= 900, $"{table}: primary key longer than 900 bytes");
+    }
+
+    private static int KeyBytes(Schema schema, string table, string columns) => columns.Split(',')
+        .Select(c => c.Trim().Split(' ')[0].ToLowerInvariant())
+        .Sum(column => schema.Types[$"{table}.{column}"] switch
+        {
+            var t when t.StartsWith("NVARCHAR(MAX)", StringComparison.Ordinal) => int.MaxValue / 16,
+            var t when t.StartsWith("NVARCHAR(", StringComparison.Ordinal) => 2 * int.Parse(t[9..t.IndexOf(')')], System.Globalization.CultureInfo.InvariantCulture),
+            var t when t.StartsWith("UNIQUEIDENTIFIER", StringComparison.Ordinal) => 16,
+            var t when t.StartsWith("DATETIMEOFFSET", StringComparison.Ordinal) => 10,
+            var t when t.StartsWith("BIGINT", StringComparison.Ordinal) || t.StartsWith("FLOAT", StringComparison.Ordinal) => 8,
+            var t when t.StartsWith("INTEGER", StringComparison.Ordinal) => 4,
+            var t => throw new InvalidOperationException($"{table}.{column}: no size known for {t}"),
+        });
+
     private static List<string> Lines(Dictionary<string, SortedSet<string>> columns) =>
         [.. columns.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}: {string.Join(", ", t.Value)}")];
 
     private sealed record Index(string Table, bool Unique, string Columns, string? Filter);
 
-    private sealed record Schema(Dictionary<string, SortedSet<string>> Columns, Dictionary<string, Index> Indexes, HashSet<string> Nullable);
+    private sealed record Schema(
+        Dictionary<string, SortedSet<string>> Columns, Dictionary<string, Index> Indexes, HashSet<string> Nullable,
+        Dictionary<string, string> Types, Dictionary<string, string> PrimaryKeys);
 
     private static readonly HashSet<string> NotColumns = ["PRIMARY", "CHECK", "CONSTRAINT", "UNIQUE", "FOREIGN"];
 
@@ -79,6 +107,8 @@ public sealed partial class MigrationParityTests
         var columns = new Dictionary<string, SortedSet<string>>();
         var indexes = new Dictionary<string, Index>();
         var nullable = new HashSet<string>();
+        var types = new Dictionary<string, string>();
+        var primaryKeys = new Dictionary<string, string>();
         foreach (var script in Migrator.LoadScripts(dialect))
         {
             string? table = null;
@@ -95,9 +125,14 @@ public sealed partial class MigrationParityTests
                         continue;
                     }
                     var name = line.Split(' ', 2)[0];
+                    if (PrimaryKey().Match(line) is { Success: true } key)
+                        primaryKeys[table] = key.Groups[1].Value;
                     if (NotColumns.Contains(name.ToUpperInvariant()))
                         continue;
                     columns[table].Add(name.ToLowerInvariant());
+                    types[$"{table}.{name.ToLowerInvariant()}"] = line.Split(' ', 2)[1].Trim().ToUpperInvariant();
+                    if (line.Contains(" PRIMARY KEY", StringComparison.OrdinalIgnoreCase))
+                        primaryKeys[table] = name;
                     if (!line.Contains("NOT NULL", StringComparison.OrdinalIgnoreCase) && !line.Contains("PRIMARY KEY", StringComparison.OrdinalIgnoreCase))
                         nullable.Add($"{table}.{name.ToLowerInvariant()}");
                     continue;
@@ -111,6 +146,7 @@ public sealed partial class MigrationParityTests
                 {
                     var column = add.Groups[2].Value.ToLowerInvariant();
                     columns[add.Groups[1].Value.ToLowerInvariant()].Add(column);
+                    types[$"{add.Groups[1].Value.ToLowerInvariant()}.{column}"] = line[add.Length..].Trim().ToUpperInvariant();
                     if (!line.Contains("NOT NULL", StringComparison.OrdinalIgnoreCase))
                         nullable.Add($"{add.Groups[1].Value.ToLowerInvariant()}.{column}");
                 }
@@ -122,11 +158,14 @@ public sealed partial class MigrationParityTests
                 }
             }
         }
-        return new Schema(columns, indexes, nullable);
+        return new Schema(columns, indexes, nullable, types, primaryKeys);
     }
 
     [GeneratedRegex(@"^CREATE TABLE (\w+) \($", RegexOptions.IgnoreCase)]
     private static partial Regex CreateTable();
+
+    [GeneratedRegex(@"^PRIMARY KEY \(([^)]*)\)", RegexOptions.IgnoreCase)]
+    private static partial Regex PrimaryKey();
 
     [GeneratedRegex(@"^ALTER TABLE (\w+) ADD (?:COLUMN )?(\w+) ", RegexOptions.IgnoreCase)]
     private static partial Regex AddColumn();

@@ -13,7 +13,7 @@ INSERT INTO event_sequence (id, value) VALUES (1, 0);
 CREATE TABLE accounts (
     id                 UNIQUEIDENTIFIER NOT NULL PRIMARY KEY,
     center_id          NVARCHAR(100) NOT NULL,
-    username           NVARCHAR(200) NOT NULL,
+    username           NVARCHAR(400) NOT NULL,
     display_name       NVARCHAR(MAX) NOT NULL,
     role               NVARCHAR(20) NOT NULL CHECK (role IN ('counselor', 'manager', 'admin')),
     password_hash      NVARCHAR(MAX) NOT NULL,
@@ -42,7 +42,7 @@ CREATE TABLE channel_identities (
     center_id   NVARCHAR(100) NOT NULL,
     contact_id  UNIQUEIDENTIFIER NOT NULL REFERENCES contacts (id),
     channel     NVARCHAR(20) NOT NULL,
-    address     NVARCHAR(400) NOT NULL,
+    address     NVARCHAR(700) NOT NULL,
     -- 'resident' when the resident gave this address in a conversation (e.g. their number for a call back)
     source      NVARCHAR(20) NULL,
     created_at  DATETIMEOFFSET NOT NULL
@@ -92,8 +92,8 @@ CREATE TABLE messages (
     kind                 NVARCHAR(20) NOT NULL CHECK (kind IN ('text', 'media', 'transcript', 'note', 'system')),
     body                 NVARCHAR(MAX) NULL,
     subject              NVARCHAR(MAX) NULL,
-    center_address       NVARCHAR(400) NULL,
-    provider_message_id  NVARCHAR(400) NULL,
+    center_address       NVARCHAR(700) NULL,
+    provider_message_id  NVARCHAR(700) NULL,
     author_id            UNIQUEIDENTIFIER NULL REFERENCES accounts (id),
     provider_at          DATETIMEOFFSET NULL,
     received_at          DATETIMEOFFSET NOT NULL,
@@ -209,7 +209,7 @@ CREATE TABLE audit_log (
     at               DATETIMEOFFSET NOT NULL,
     center_id        NVARCHAR(100) NOT NULL,
     account_id       UNIQUEIDENTIFIER NULL,
-    username         NVARCHAR(200) NOT NULL,
+    username         NVARCHAR(400) NOT NULL,
     source_ip        NVARCHAR(64) NULL,
     action           NVARCHAR(100) NOT NULL,
     contact_id       UNIQUEIDENTIFIER NULL,
