@@ -89,7 +89,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
                 FROM report_events
                 WHERE center_id = @centerId AND at >= @Start AND at < @End
                   AND kind IN ('opened', 'message_in', 'message_out', 'automatic_out', 'call', 'callback_requested', 'referral')
-                GROUP BY {ReportGrouping.Column(groupBy, s.Dialect)}, kind, outcome
+                GROUP BY {(groupBy is null ? "" : ReportGrouping.Column(groupBy, s.Dialect) + ", ")}kind, outcome
                 """, new { centerId, period.Start, period.End }, ct);
         }
         ReportColumn[] columns =
@@ -180,7 +180,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
         await using (var s = await database.ReadAsync(ct))
         {
             rows = await s.QueryAsync<BreachRow>(
-                """
+                $"""
                 SELECT conversation_id, at, due_at, line, reason, channel, category, counselor_id, started_at, wall_seconds, business_seconds, calendar_version
                 FROM report_events
                 WHERE center_id = @centerId AND at >= @Start AND at < @End AND kind = 'deadline' AND outcome = 'breached'

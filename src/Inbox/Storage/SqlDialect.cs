@@ -38,7 +38,7 @@ public abstract class SqlDialect : IDisposable
     public virtual string IdOrder(string expression) => expression;
 
     /// <summary>An id as lower-case canonical text (8-4-4-4-12), for grouping keys handed back to callers.</summary>
-    public virtual string IdAsText(string expression) => $"CAST({expression} AS TEXT)";
+    public virtual string IdAsText(string expression) => $"LOWER(CAST({expression} AS TEXT))"; // SQLite keeps ids as upper-case text
 
     /// <summary>"column is one of the list parameter". Dapper expands a list into (@p1, @p2, …) except where the driver takes arrays.</summary>
     public virtual string InList(string column, string parameter) => $"{column} IN {parameter}";

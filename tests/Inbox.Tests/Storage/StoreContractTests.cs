@@ -1013,6 +1013,41 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(3, await H.CountAsync("audit_log"));
     }
 
+    // ---------------------------------------------------------------- reports
+
+    [Fact]
+    public async Task Every_report_builds_ungrouped_and_in_every_grouping_and_counselor_groups_are_account_ids()
+    {
+        await H.Ingest.IngestAsync(Sms(NewResidentPhone()), Ct);
+        await H.Ingest.IngestAsync(Sms(NewResidentPhone()), Ct);
+        var counselor = Guid.CreateVersion7();
+        await H.ExecuteAsync(
+            "INSERT INTO report_events (id, center_id, kind, at, counselor_id, channel, line) VALUES (@id, @center, 'message_out', @at, @counselor, 'sms', 'text24')",
+            new { id = Guid.CreateVersion7(), center = North, at = H.Clock.Now, counselor });
+        var reports = new Inbox.Reports.ReportService(H.Database, H.Calendars, H.Clock);
+        var today = await reports.TodayAsync(North, Ct);
+        var period = await reports.PeriodAsync(North, today.AddDays(-1), today.AddDays(1), Ct);
+
+        foreach (var report in Inbox.Reports.ReportService.All)
+        {
+            // Every query of every report runs on this store (some reports are empty lists for this data).
+            foreach (var groupBy in Inbox.Reports.ReportGrouping.All.Prepend(null))
+                Assert.Equal(report, (await reports.BuildAsync(report, North, period, groupBy, Ct)).Report);
+        }
+
+        var total = Assert.Single((await reports.BuildAsync(Inbox.Reports.ReportService.Volume, North, period, null, Ct)).Rows);
+        Assert.Equal("total", total["group"]);
+        Assert.Equal((2L, 1L), ((long)total["conversationsOpened"]!, (long)total["messagesOut"]!));
+        var byCounselor = (await reports.BuildAsync(Inbox.Reports.ReportService.Volume, North, period, Inbox.Reports.ReportGrouping.Counselor, Ct)).Rows;
+        // One group per counselor, keyed by the account id in its usual lower-case text, then the total.
+        var groups = byCounselor.Select(r => r["group"] as string).ToList();
+        Assert.Equal(3, groups.Count); // the ingested rows without a counselor, the counselor, the total
+        Assert.Contains(null, groups);
+        Assert.Contains(counselor.ToString(), groups);
+        Assert.Equal("total", groups[^1]);
+        Assert.Equal(1L, byCounselor.Single(r => Equals(r["group"], counselor.ToString()))["messagesOut"]);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private Task<IReadOnlyList<AuditRecord>> ListAuditAsync(string centerId, Guid? contactId, int limit) =>
