@@ -55,7 +55,7 @@ public abstract class SqlDialect : IDisposable
     public virtual string CreateMigrationJournal =>
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at VARCHAR(40) NOT NULL)";
 
-    /// <summary>A migration script as the statements batches the server takes one at a time (SQL Server: split on GO lines).</summary>
+    /// <summary>A migration script as the batches the server takes one at a time (SQL Server: split on GO lines).</summary>
     public virtual IReadOnlyList<string> SplitBatches(string script) => [script];
 
     /// <summary>True when the exception means the store cannot be reached or cannot take writes right now (answer 503).</summary>
