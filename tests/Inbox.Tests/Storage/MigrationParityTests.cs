@@ -76,6 +76,15 @@ public sealed partial class MigrationParityTests
             Assert.True(KeyBytes(schema, table, key) <= 900, $"{table}: primary key longer than 900 bytes");
     }
 
+    /// <summary>SQL Server databases usually compare text case-insensitively; PostgreSQL and SQLite do not. The columns
+    /// that identify a resident or a message must not merge values that differ only in case.</summary>
+    [Theory]
+    [InlineData("channel_identities.address")]
+    [InlineData("messages.provider_message_id")]
+    [InlineData("messages.client_message_id")]
+    public void Sql_server_identifying_text_compares_case_sensitively(string column) =>
+        Assert.Contains("COLLATE LATIN1_GENERAL_100_BIN2", Parse("sqlserver").Types[column]);
+
     private static int KeyBytes(Schema schema, string table, string columns) => columns.Split(',')
         .Select(c => c.Trim().Split(' ')[0].ToLowerInvariant())
         .Sum(column => schema.Types[$"{table}.{column}"] switch

@@ -2,7 +2,9 @@
 -- Ids are uniqueidentifier (UUIDv7, made by the application; ORDER BY ties use SqlDialect.IdOrder), times
 -- datetimeoffset, text nvarchar: bounded where indexed (an index key holds at most 1700 bytes), MAX where free text.
 -- Unique indexes over nullable columns are filtered on IS NOT NULL: SQL Server counts NULLs as equal in a unique
--- index, PostgreSQL and SQLite do not. Batches are separated by GO lines (SqlServerDialect.SplitBatches).
+-- index, PostgreSQL and SQLite do not. Addresses and provider/client message ids compare case-sensitively, as in
+-- PostgreSQL, whatever the database's default collation: two residents' Kakao keys differing only in case stay two.
+-- Batches are separated by GO lines (SqlServerDialect.SplitBatches).
 
 CREATE TABLE event_sequence (
     id    INTEGER NOT NULL PRIMARY KEY,
@@ -42,7 +44,7 @@ CREATE TABLE channel_identities (
     center_id   NVARCHAR(100) NOT NULL,
     contact_id  UNIQUEIDENTIFIER NOT NULL REFERENCES contacts (id),
     channel     NVARCHAR(20) NOT NULL,
-    address     NVARCHAR(700) NOT NULL,
+    address     NVARCHAR(700) COLLATE Latin1_General_100_BIN2 NOT NULL,
     -- 'resident' when the resident gave this address in a conversation (e.g. their number for a call back)
     source      NVARCHAR(20) NULL,
     created_at  DATETIMEOFFSET NOT NULL
@@ -93,14 +95,14 @@ CREATE TABLE messages (
     body                 NVARCHAR(MAX) NULL,
     subject              NVARCHAR(MAX) NULL,
     center_address       NVARCHAR(700) NULL,
-    provider_message_id  NVARCHAR(700) NULL,
+    provider_message_id  NVARCHAR(700) COLLATE Latin1_General_100_BIN2 NULL,
     author_id            UNIQUEIDENTIFIER NULL REFERENCES accounts (id),
     provider_at          DATETIMEOFFSET NULL,
     received_at          DATETIMEOFFSET NOT NULL,
     delivery_status      NVARCHAR(20) NULL CHECK (delivery_status IN ('queued', 'sent', 'delivered', 'failed')),
     delivery_error       NVARCHAR(MAX) NULL,
     metadata             NVARCHAR(MAX) NULL,
-    client_message_id    NVARCHAR(200) NULL,
+    client_message_id    NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NULL,
     part                 INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX ux_messages_provider_id ON messages (center_id, channel, provider_message_id) WHERE provider_message_id IS NOT NULL;
