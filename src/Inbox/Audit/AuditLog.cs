@@ -81,15 +81,15 @@ public sealed class AuditLog(Database database, TimeProvider clock)
         if (q.Action is not null) where.Add("action = @Action");
         if (q.From is not null) where.Add("at >= @From");
         if (q.To is not null) where.Add("at < @To");
-        if (q.Before is not null)
-            where.Add("(at < (SELECT at FROM audit_log WHERE id = @Before) OR (at = (SELECT at FROM audit_log WHERE id = @Before) AND id < @Before))");
         await using var s = await database.ReadAsync(ct);
+        if (q.Before is not null)
+            where.Add($"(at < (SELECT at FROM audit_log WHERE id = @Before) OR (at = (SELECT at FROM audit_log WHERE id = @Before) AND {s.Dialect.IdOrder("id")} < {s.Dialect.IdOrder("@Before")}))");
         return await s.QueryAsync<AuditRecord>(
             $"""
             SELECT id, at, center_id, account_id, username, source_ip, action, contact_id, conversation_id, detail
             FROM audit_log
             WHERE {string.Join(" AND ", where)}
-            ORDER BY at DESC, id DESC
+            ORDER BY at DESC, {s.Dialect.IdOrder("id")} DESC
             {s.Dialect.Limit("@Limit")}
             """, q, ct);
     }

@@ -176,7 +176,7 @@ public sealed class CalendarService(Database database, CenterDirectory centers, 
         await using (var s = await database.ReadAsync(ct))
         {
             days = await s.QueryAsync<CalendarDay>(
-                "SELECT id, center_id, day, name, kind FROM calendar_days WHERE center_id = @centerId OR center_id IS NULL ORDER BY day, kind, id",
+                $"SELECT id, center_id, day, name, kind FROM calendar_days WHERE center_id = @centerId OR center_id IS NULL ORDER BY day, kind, {s.Dialect.IdOrder("id")}",
                 new { centerId }, ct);
         }
         var definition = JsonSerializer.Serialize(new

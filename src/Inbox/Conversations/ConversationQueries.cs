@@ -124,10 +124,10 @@ public sealed class ConversationQueries(Database database)
         if (f.Unassigned) sql.Append(" AND c.assignee_id IS NULL");
         if (f.ContactPhone is not null) sql.Append(" AND k.phone = @ContactPhone");
         var after = Cursor.Decode(cursor);
-        if (after is not null)
-            sql.Append(" AND (c.last_activity_at < @AfterAt OR (c.last_activity_at = @AfterAt AND c.id < @AfterId))");
         await using var s = await database.ReadAsync(ct);
-        sql.Append(" ORDER BY c.last_activity_at DESC, c.id DESC ").Append(s.Dialect.Limit("@Take"));
+        if (after is not null)
+            sql.Append(" AND (c.last_activity_at < @AfterAt OR (c.last_activity_at = @AfterAt AND ").Append(s.Dialect.IdOrder("c.id")).Append(" < ").Append(s.Dialect.IdOrder("@AfterId")).Append("))");
+        sql.Append(" ORDER BY c.last_activity_at DESC, ").Append(s.Dialect.IdOrder("c.id")).Append(" DESC ").Append(s.Dialect.Limit("@Take"));
 
         var rows = await s.QueryAsync<ConversationSummary>(sql.ToString(), new
         {
@@ -151,9 +151,9 @@ public sealed class ConversationQueries(Database database)
         var identities = await s.QueryAsync<IdentityRow>(
             "SELECT contact_id, channel, address, source, created_at FROM channel_identities WHERE contact_id = @ContactId ORDER BY created_at, channel", new { conversation.ContactId }, ct);
         var messages = await s.QueryAsync<MessageRow>(
-            """
+            $"""
             SELECT id, channel, direction, kind, body, subject, center_address, provider_message_id, author_id, provider_at, received_at, delivery_status, delivery_error, metadata
-            FROM messages WHERE conversation_id = @id ORDER BY received_at, id
+            FROM messages WHERE conversation_id = @id ORDER BY received_at, {s.Dialect.IdOrder("id")}
             """, new { id }, ct);
         var attachments = await s.QueryAsync<AttachmentRow>(
             """
@@ -166,12 +166,12 @@ public sealed class ConversationQueries(Database database)
             FROM transcript_segments t JOIN messages m ON m.id = t.message_id WHERE m.conversation_id = @id ORDER BY t.message_id, t.ordinal
             """, new { id }, ct);
         var callbacks = await s.QueryAsync<Inbox.Callbacks.CallbackRow>(
-            """
+            $"""
             SELECT id, center_id, conversation_id, contact_id, phone, source, status, requested_at, due_at, due_calendar_version, attempts, completed_at, completed_by
-            FROM callback_requests WHERE conversation_id = @id ORDER BY requested_at, id
+            FROM callback_requests WHERE conversation_id = @id ORDER BY requested_at, {s.Dialect.IdOrder("id")}
             """, new { id }, ct);
         var referrals = await s.QueryAsync<ReferralRow>(
-            "SELECT id, kind, target, note, referred_by, referred_at FROM referrals WHERE conversation_id = @id ORDER BY referred_at, id", new { id }, ct);
+            $"SELECT id, kind, target, note, referred_by, referred_at FROM referrals WHERE conversation_id = @id ORDER BY referred_at, {s.Dialect.IdOrder("id")}", new { id }, ct);
         return new ConversationDetail(conversation, contact!, identities, messages, attachments, segments, callbacks, referrals);
 
     }

@@ -58,7 +58,7 @@ public sealed class AutoAssigner(Database database, ConversationStore store, Cen
                 WHERE center_id = @Id AND assignee_id IS NULL AND status <> 'resolved'
                 ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
                          CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at,
-                         CASE WHEN waiting_since IS NULL THEN 1 ELSE 0 END, waiting_since, created_at, id
+                         CASE WHEN waiting_since IS NULL THEN 1 ELSE 0 END, waiting_since, created_at, {s.Dialect.IdOrder("id")}
                 {s.Dialect.Limit("1")}
                 """, new { center.Id }, ct);
             if (conversationId is null)
@@ -69,7 +69,7 @@ public sealed class AutoAssigner(Database database, ConversationStore store, Cen
                 WHERE a.center_id = @Id AND a.role = 'counselor' AND a.disabled_at IS NULL AND a.presence = 'available'
                   AND (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = a.id AND c.status <> 'resolved') < @AutoAssignCapacity
                 ORDER BY (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = a.id AND c.status <> 'resolved'),
-                         CASE WHEN a.last_assigned_at IS NULL THEN 0 ELSE 1 END, a.last_assigned_at, a.id
+                         CASE WHEN a.last_assigned_at IS NULL THEN 0 ELSE 1 END, a.last_assigned_at, {s.Dialect.IdOrder("a.id")}
                 {s.Dialect.Limit("1")}
                 """, new { center.Id, center.AutoAssignCapacity }, ct);
             if (counselorId is null)

@@ -158,7 +158,7 @@ public sealed class EventFeed(Database database)
             WHERE c.center_id = @CenterId AND c.status <> 'resolved' {(everyone ? "" : "AND (c.assignee_id IS NULL OR c.assignee_id = @AccountId)")}
             ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
                      CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at,
-                     CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since, c.created_at, c.id
+                     CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since, c.created_at, {s.Dialect.IdOrder("c.id")}
             """,
             new { caller.CenterId, caller.AccountId }, ct);
         return [.. rows.Select(r => r.ToPayload(seq, "queue"))];

@@ -54,7 +54,7 @@ public sealed class OutboxWorker(
             await s.ExecuteAsync(
                 $"""
                 UPDATE outbox SET lease_token = @token, lease_until = @until
-                WHERE id IN (SELECT id FROM outbox
+                WHERE id IN (SELECT id FROM {s.Dialect.SkipLockedTable("outbox")}
                              WHERE completed_at IS NULL AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)
                              ORDER BY next_attempt_at {s.Dialect.Limit("@batch")} {s.Dialect.SkipLocked})
                 """,

@@ -14,11 +14,11 @@ public static class ReportGrouping
 
     public static readonly IReadOnlyList<string> All = [Channel, Line, Counselor, Category];
 
-    internal static string Column(string? groupBy) => groupBy switch
+    internal static string Column(string? groupBy, SqlDialect dialect) => groupBy switch
     {
         Channel => "channel",
         Line => "line",
-        Counselor => "CAST(counselor_id AS TEXT)",
+        Counselor => dialect.IdAsText("counselor_id"),
         Category => "category",
         _ => "NULL",
     };
@@ -85,11 +85,11 @@ public sealed class ReportService(Database database, CalendarService calendars, 
         {
             counts = await s.QueryAsync<CountRow>(
                 $"""
-                SELECT {ReportGrouping.Column(groupBy)} AS grp, kind, outcome, COUNT(*) AS n
+                SELECT {ReportGrouping.Column(groupBy, s.Dialect)} AS grp, kind, outcome, COUNT(*) AS n
                 FROM report_events
                 WHERE center_id = @centerId AND at >= @Start AND at < @End
                   AND kind IN ('opened', 'message_in', 'message_out', 'automatic_out', 'call', 'callback_requested', 'referral')
-                GROUP BY {(groupBy is null ? "" : ReportGrouping.Column(groupBy) + ",")} kind, outcome
+                GROUP BY {(groupBy is null ? "" : ReportGrouping.Column(groupBy, s.Dialect) + ", ")}kind, outcome
                 """, new { centerId, period.Start, period.End }, ct);
         }
         ReportColumn[] columns =
@@ -180,11 +180,11 @@ public sealed class ReportService(Database database, CalendarService calendars, 
         await using (var s = await database.ReadAsync(ct))
         {
             rows = await s.QueryAsync<BreachRow>(
-                """
+                $"""
                 SELECT conversation_id, at, due_at, line, reason, channel, category, counselor_id, started_at, wall_seconds, business_seconds, calendar_version
                 FROM report_events
                 WHERE center_id = @centerId AND at >= @Start AND at < @End AND kind = 'deadline' AND outcome = 'breached'
-                ORDER BY due_at, conversation_id
+                ORDER BY due_at, {s.Dialect.IdOrder("conversation_id")}
                 """, new { centerId, period.Start, period.End }, ct);
         }
         var names = await CounselorNamesAsync(centerId, ct);
@@ -277,7 +277,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
                 var ids = chunk.Select(c => c.ConversationId).ToList();
                 var rows = (await s.QueryAsync<GroupOfConversation>(
                     $"""
-                    SELECT conversation_id, kind, {ReportGrouping.Column(groupBy)} AS grp, at, id FROM report_events
+                    SELECT conversation_id, kind, {ReportGrouping.Column(groupBy, s.Dialect)} AS grp, at, id FROM report_events
                     WHERE {s.Dialect.InList("conversation_id", "@ids")}
                     """, new { ids }, ct)).ToLookup(r => r.ConversationId);
                 foreach (var c in chunk)
@@ -370,7 +370,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
         await using var s = await database.ReadAsync(ct);
         return await s.QueryAsync<DurationRow>(
             $"""
-            SELECT {ReportGrouping.Column(groupBy)} AS grp, kind, outcome, reason, line, wall_seconds, business_seconds
+            SELECT {ReportGrouping.Column(groupBy, s.Dialect)} AS grp, kind, outcome, reason, line, wall_seconds, business_seconds
             FROM report_events
             WHERE center_id = @centerId AND at >= @Start AND at < @End AND {kinds}
             """, new { centerId, period.Start, period.End }, ct);

@@ -22,9 +22,7 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
         {
             await using (var session = await database.BeginAsync(cancellationToken))
             {
-                await session.ExecuteAsync(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at VARCHAR(40) NOT NULL)",
-                    null, cancellationToken);
+                await session.ExecuteAsync(dialect.CreateMigrationJournal, null, cancellationToken);
                 await session.CommitAsync(cancellationToken);
             }
 
@@ -36,7 +34,8 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
             foreach (var script in scripts.Where(s => !applied.Contains(s.Version)))
             {
                 await using var session = await database.BeginAsync(cancellationToken);
-                await session.ExecuteAsync(script.Sql, null, cancellationToken);
+                foreach (var batch in dialect.SplitBatches(script.Sql))
+                    await session.ExecuteAsync(batch, null, cancellationToken);
                 await session.ExecuteAsync(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)",
                     new { script.Version, script.Name, AppliedAt = clock.GetUtcNow().ToString("O") }, cancellationToken);

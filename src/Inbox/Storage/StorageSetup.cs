@@ -17,10 +17,9 @@ public static class StorageSetup
         SqlDialect dialect = provider switch
         {
             "sqlite" => new SqliteDialect(SqliteInContentRoot(connectionString ?? DefaultSqliteConnection, contentRoot)),
-            "postgres" => new PostgresDialect(string.IsNullOrWhiteSpace(connectionString)
-                ? throw new InvalidOperationException("Storage:Provider is postgres but ConnectionStrings:Inbox (ConnectionStrings__Inbox) is empty.")
-                : connectionString),
-            _ => throw new InvalidOperationException($"Storage:Provider '{provider}' is not supported: use sqlite or postgres."),
+            "postgres" => new PostgresDialect(Required(connectionString, provider)),
+            "sqlserver" => new SqlServerDialect(Required(connectionString, provider)),
+            _ => throw new InvalidOperationException($"Storage:Provider '{provider}' is not supported: use sqlite, postgres or sqlserver."),
         };
         services.AddSingleton(_ => dialect); // through a factory, so the container disposes it (and its connection pool)
         services.AddSingleton<Database>();
@@ -29,6 +28,10 @@ public static class StorageSetup
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         return services;
     }
+
+    private static string Required(string? connectionString, string provider) => string.IsNullOrWhiteSpace(connectionString)
+        ? throw new InvalidOperationException($"Storage:Provider is {provider} but ConnectionStrings:Inbox (ConnectionStrings__Inbox) is empty.")
+        : connectionString;
 
     // A relative SQLite path is taken from the content root, so the file does not move with the working directory.
     private static string SqliteInContentRoot(string connectionString, string contentRoot)

@@ -11,6 +11,8 @@ public sealed class SqliteApiTests(ServerFixture<SqliteStore> fixture) : ApiTest
 
 public sealed class PostgresApiTests(ServerFixture<PostgresStore> fixture) : ApiTests<PostgresStore>(fixture);
 
+public sealed class SqlServerApiTests(ServerFixture<SqlServerStore> fixture) : ApiTests<SqlServerStore>(fixture);
+
 /// <summary>Accounts, sign-in, the read API, center isolation and the access log, over real HTTP, on each store.</summary>
 public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {

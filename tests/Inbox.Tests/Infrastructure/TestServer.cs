@@ -146,8 +146,12 @@ public sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        // A shared SQL Server keeps what is not dropped; the throwaway SQLite files and PostgreSQL cluster do not need it.
+        var sqlServer = _app.Services.GetRequiredService<Inbox.Storage.SqlDialect>() is Inbox.Storage.SqlServerDialect;
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (sqlServer)
+            await SqlServerStore.DropDatabaseAsync(ConnectionString);
     }
 
     private sealed record TokenAnswer(string AccessToken, DateTimeOffset ExpiresAt);

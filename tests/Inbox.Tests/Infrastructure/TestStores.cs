@@ -1,3 +1,4 @@
+using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -104,6 +105,75 @@ public sealed class PostgresStore : TestStore
         public override string ConnectionString => connectionString;
 
         public override void Cut() => proxy.Stop();
+
+        public override void Restore() => proxy.Start();
+
+        public override ValueTask DisposeAsync() => proxy.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// SQL Server from INBOX_TEST_SQLSERVER (a connection string whose login may create databases); a new database per call.
+/// Nothing here starts a SQL Server: without the variable every SQL Server suite is reported as skipped with the reason.
+/// </summary>
+public sealed class SqlServerStore : TestStore
+{
+    public const string Variable = "INBOX_TEST_SQLSERVER";
+    public const string NotSet = $"{Variable} is not set: no SQL Server to test against";
+    private static readonly string? AdminConnection = Environment.GetEnvironmentVariable(Variable);
+
+    public override string Provider => "sqlserver";
+
+    public override string? SkipReason => string.IsNullOrWhiteSpace(AdminConnection) ? NotSet : null;
+
+    public override async Task<string> CreateDatabaseAsync()
+    {
+        var name = "inbox_test_" + Guid.NewGuid().ToString("N")[..16];
+        await using (var connection = new SqlConnection(AdminConnection))
+        {
+            await connection.OpenAsync();
+            // Row versioning for reads, as docs/sqlserver.md asks of production databases: readers do not wait for writers.
+            await using var create = new SqlCommand($"CREATE DATABASE [{name}]; ALTER DATABASE [{name}] SET READ_COMMITTED_SNAPSHOT ON;", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new SqlConnectionStringBuilder(AdminConnection) { InitialCatalog = name, Pooling = true }.ConnectionString;
+    }
+
+    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>, ending its open connections first.</summary>
+    public static async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new SqlConnectionStringBuilder(connectionString).InitialCatalog;
+        SqlConnection.ClearAllPools();
+        await using var connection = new SqlConnection(AdminConnection);
+        await connection.OpenAsync();
+        await using var drop = new SqlCommand(
+            $"IF DB_ID(N'{name}') IS NOT NULL BEGIN ALTER DATABASE [{name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [{name}]; END", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A relay on loopback in front of the server's TCP port (Server=host,port; 1433 when no port is given).</summary>
+    public override async Task<StoreOutage> CreateInterruptibleDatabaseAsync()
+    {
+        var direct = new SqlConnectionStringBuilder(await CreateDatabaseAsync());
+        var server = direct.DataSource.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase) ? direct.DataSource[4..] : direct.DataSource;
+        var comma = server.LastIndexOf(',');
+        var port = comma < 0 ? 1433 : int.Parse(server[(comma + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var proxy = new TcpProxy(port);
+        proxy.Start();
+        direct.DataSource = $"tcp:127.0.0.1,{proxy.Port}";
+        direct.ConnectTimeout = 3;
+        return new ProxyOutage(proxy, direct.ConnectionString);
+    }
+
+    private sealed class ProxyOutage(TcpProxy proxy, string connectionString) : StoreOutage
+    {
+        public override string ConnectionString => connectionString;
+
+        public override void Cut()
+        {
+            proxy.Stop();
+            SqlConnection.ClearAllPools();
+        }
 
         public override void Restore() => proxy.Start();
 

@@ -12,6 +12,8 @@ public sealed class SqliteCallbackTests() : CallbackTests<SqliteStore>(new Sqlit
 
 public sealed class PostgresCallbackTests() : CallbackTests<PostgresStore>(new PostgresStore());
 
+public sealed class SqlServerCallbackTests() : CallbackTests<SqlServerStore>(new SqlServerStore());
+
 /// <summary>Switching from text to a phone call, with a settable clock, on each store.</summary>
 public abstract class CallbackTests<TStore> where TStore : TestStore
 {

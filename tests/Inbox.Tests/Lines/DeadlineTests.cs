@@ -12,6 +12,8 @@ public sealed class SqliteDeadlineTests() : DeadlineTests<SqliteStore>(new Sqlit
 
 public sealed class PostgresDeadlineTests() : DeadlineTests<PostgresStore>(new PostgresStore());
 
+public sealed class SqlServerDeadlineTests() : DeadlineTests<SqlServerStore>(new SqlServerStore());
+
 /// <summary>Deadlines, automatic replies and breaches on the lines, with a settable clock, on each store.</summary>
 public abstract class DeadlineTests<TStore> where TStore : TestStore
 {

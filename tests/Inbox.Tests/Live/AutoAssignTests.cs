@@ -10,6 +10,8 @@ public sealed class SqliteAutoAssignTests() : AutoAssignTests<SqliteStore>(new S
 
 public sealed class PostgresAutoAssignTests() : AutoAssignTests<PostgresStore>(new PostgresStore());
 
+public sealed class SqlServerAutoAssignTests() : AutoAssignTests<SqlServerStore>(new SqlServerStore());
+
 public abstract class AutoAssignTests<TStore> where TStore : TestStore
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

@@ -15,6 +15,8 @@ public sealed class SqliteHubTests(ServerFixture<SqliteStore> fixture) : HubTest
 
 public sealed class PostgresHubTests(ServerFixture<PostgresStore> fixture) : HubTests<PostgresStore>(fixture);
 
+public sealed class SqlServerHubTests(ServerFixture<SqlServerStore> fixture) : HubTests<SqlServerStore>(fixture);
+
 /// <summary>The live queue over a real SignalR WebSocket connection to a real Kestrel server, on each store.</summary>
 public abstract class HubTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {

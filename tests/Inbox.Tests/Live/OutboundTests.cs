@@ -11,6 +11,8 @@ public sealed class SqliteOutboundTests() : OutboundTests<SqliteStore>(new Sqlit
 
 public sealed class PostgresOutboundTests() : OutboundTests<PostgresStore>(new PostgresStore());
 
+public sealed class SqlServerOutboundTests() : OutboundTests<SqlServerStore>(new SqlServerStore());
+
 /// <summary>Replies leave through the resident's channel to a fake provider on loopback: retries, idempotency, receipts.</summary>
 public abstract class OutboundTests<TStore> where TStore : TestStore
 {

@@ -13,6 +13,8 @@ public sealed class SqliteStoreContractTests : StoreContractTests<SqliteStore>;
 
 public sealed class PostgresStoreContractTests : StoreContractTests<PostgresStore>;
 
+public sealed class SqlServerStoreContractTests : StoreContractTests<SqlServerStore>;
+
 /// <summary>
 /// The contract of the store classes (migrations, contacts, ingest, threading, events, reads, accounts, audit),
 /// written once and run on each database, without HTTP. Every test gets its own fresh, migrated database.
@@ -175,7 +177,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(20, await H.CountAsync("messages", "direction = 'in' AND conversation_id = @conversationId", new { conversationId }));
         Assert.Equal(textsOnly ? 20 : 10, await H.CountAsync("messages", "direction = 'in' AND channel = 'sms'"));
         Assert.Equal(textsOnly ? 0 : 10, await H.CountAsync("messages", "direction = 'in' AND channel = 'phone'"));
-        Assert.Equal(results.Select(r => r.MessageId!.Value).Order(), await H.QueryAsync<Guid>("SELECT id FROM messages WHERE direction = 'in' ORDER BY id"));
+        Assert.Equal(results.Select(r => r.MessageId!.Value).Order(), await H.QueryAsync<Guid>($"SELECT id FROM messages WHERE direction = 'in' ORDER BY {H.Dialect.IdOrder("id")}"));
 
         // The line is that of whichever ingest won the race to open the conversation. On the text line the first
         // text is acknowledged exactly once however many race in behind it; on the phone line (an unanswered call
@@ -1009,6 +1011,41 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         await Assert.ThrowsAnyAsync<DbException>(() => H.ExecuteAsync("DELETE FROM audit_purges"));
         Assert.Equal(1, await H.CountAsync("audit_purges"));
         Assert.Equal(3, await H.CountAsync("audit_log"));
+    }
+
+    // ---------------------------------------------------------------- reports
+
+    [Fact]
+    public async Task Every_report_builds_ungrouped_and_in_every_grouping_and_counselor_groups_are_account_ids()
+    {
+        await H.Ingest.IngestAsync(Sms(NewResidentPhone()), Ct);
+        await H.Ingest.IngestAsync(Sms(NewResidentPhone()), Ct);
+        var counselor = Guid.CreateVersion7();
+        await H.ExecuteAsync(
+            "INSERT INTO report_events (id, center_id, kind, at, counselor_id, channel, line) VALUES (@id, @center, 'message_out', @at, @counselor, 'sms', 'text24')",
+            new { id = Guid.CreateVersion7(), center = North, at = H.Clock.Now, counselor });
+        var reports = new Inbox.Reports.ReportService(H.Database, H.Calendars, H.Clock);
+        var today = await reports.TodayAsync(North, Ct);
+        var period = await reports.PeriodAsync(North, today.AddDays(-1), today.AddDays(1), Ct);
+
+        foreach (var report in Inbox.Reports.ReportService.All)
+        {
+            // Every query of every report runs on this store (some reports are empty lists for this data).
+            foreach (var groupBy in Inbox.Reports.ReportGrouping.All.Prepend(null))
+                Assert.Equal(report, (await reports.BuildAsync(report, North, period, groupBy, Ct)).Report);
+        }
+
+        var total = Assert.Single((await reports.BuildAsync(Inbox.Reports.ReportService.Volume, North, period, null, Ct)).Rows);
+        Assert.Equal("total", total["group"]);
+        Assert.Equal((2L, 1L), ((long)total["conversationsOpened"]!, (long)total["messagesOut"]!));
+        var byCounselor = (await reports.BuildAsync(Inbox.Reports.ReportService.Volume, North, period, Inbox.Reports.ReportGrouping.Counselor, Ct)).Rows;
+        // One group per counselor, keyed by the account id in its usual lower-case text, then the total.
+        var groups = byCounselor.Select(r => r["group"] as string).ToList();
+        Assert.Equal(3, groups.Count); // the ingested rows without a counselor, the counselor, the total
+        Assert.Contains(null, groups);
+        Assert.Contains(counselor.ToString(), groups);
+        Assert.Equal("total", groups[^1]);
+        Assert.Equal(1L, byCounselor.Single(r => Equals(r["group"], counselor.ToString()))["messagesOut"]);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -83,6 +83,7 @@ public sealed class StoreHarness : IAsyncDisposable
         {
             "sqlite" => new SqliteDialect(connectionString),
             "postgres" => new PostgresDialect(connectionString),
+            "sqlserver" => new SqlServerDialect(connectionString),
             _ => throw new InvalidOperationException($"No dialect for the '{store.Provider}' store."),
         };
         var applied = await NewMigrator(new Database(dialect)).MigrateAsync(ct);
@@ -133,6 +134,14 @@ public sealed class StoreHarness : IAsyncDisposable
     {
         "sqlite" => await QueryAsync<string>(
             "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master ORDER BY type, name"),
+        "sqlserver" => await QueryAsync<string>(
+            """
+            SELECT 'table ' + name FROM sys.tables
+            UNION ALL SELECT 'index ' + i.name + ' on ' + OBJECT_NAME(i.object_id) + ' unique=' + CAST(i.is_unique AS VARCHAR(1)) + ' ' + COALESCE(i.filter_definition, '')
+                FROM sys.indexes i JOIN sys.tables t ON t.object_id = i.object_id WHERE i.name IS NOT NULL
+            UNION ALL SELECT 'trigger ' + name + ' on ' + OBJECT_NAME(parent_id) FROM sys.triggers WHERE parent_class = 1
+            ORDER BY 1
+            """),
         _ => await QueryAsync<string>(
             """
             SELECT 'table ' || tablename FROM pg_tables WHERE schemaname = 'public'
@@ -155,6 +164,10 @@ public sealed class StoreHarness : IAsyncDisposable
                 // FORCE ends the pooled connections of the dialect too, so test databases do not use up max_connections.
                 await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
                 await drop.ExecuteNonQueryAsync();
+            }
+            else if (Dialect is SqlServerDialect)
+            {
+                await SqlServerStore.DropDatabaseAsync(ConnectionString);
             }
             else if (Dialect is SqliteDialect sqlite)
             {

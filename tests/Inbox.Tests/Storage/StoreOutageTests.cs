@@ -9,6 +9,8 @@ public sealed class SqliteStoreOutageTests() : StoreOutageTests<SqliteStore>(new
 
 public sealed class PostgresStoreOutageTests() : StoreOutageTests<PostgresStore>(new PostgresStore());
 
+public sealed class SqlServerStoreOutageTests() : StoreOutageTests<SqlServerStore>(new SqlServerStore());
+
 /// <summary>When the store is gone, webhooks get 503 (never 2xx), nothing is half-written, and service resumes by itself.</summary>
 public abstract class StoreOutageTests<TStore> where TStore : TestStore
 {

@@ -11,6 +11,8 @@ public sealed class SqliteWebhookTests(ServerFixture<SqliteStore> fixture) : Web
 
 public sealed class PostgresWebhookTests(ServerFixture<PostgresStore> fixture) : WebhookTests<PostgresStore>(fixture);
 
+public sealed class SqlServerWebhookTests(ServerFixture<SqlServerStore> fixture) : WebhookTests<SqlServerStore>(fixture);
+
 /// <summary>Every webhook through the real HTTP pipeline on a real Kestrel socket, written once, run on each store.</summary>
 public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
