@@ -14,6 +14,8 @@ public sealed class SqliteReportTests() : ReportTests<SqliteStore>(new SqliteSto
 
 public sealed class PostgresReportTests() : ReportTests<PostgresStore>(new PostgresStore());
 
+public sealed class SqlServerReportTests() : ReportTests<SqlServerStore>(new SqlServerStore());
+
 /// <summary>
 /// A fortnight of a small center, built by hand through the webhooks, the hub and the API with a settable clock, and every
 /// figure of the reports worked out by hand below (November 2026, times in Asia/Seoul; the 3rd is a Tuesday).
