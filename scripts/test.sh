@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test. Starts what the tests need on loopback (a throwaway PostgreSQL cluster), installing it first
-# on a fresh Debian machine, and removes it afterwards. Extra arguments go to `dotnet test` (e.g. --filter ...).
+# Runs every test. Starts what the tests need on loopback (a throwaway PostgreSQL cluster), installing PostgreSQL and
+# Redis first on a fresh Debian machine, and removes the cluster afterwards. The scale-out tests start their own
+# redis-server processes (found through INBOX_TEST_REDIS_SERVER) and server processes. Extra arguments go to
+# `dotnet test` (e.g. --filter ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,16 @@ if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
     pg_bin=$(find_pg_bin)
 fi
 pg_ctl="$pg_bin/pg_ctl"
+
+redis_server=$(command -v redis-server || true)
+if [ -z "$redis_server" ]; then
+    echo "test.sh: installing Redis (apt-get)..."
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    redis_server=$(command -v redis-server)
+fi
+export INBOX_TEST_REDIS_SERVER="$redis_server"
+echo "test.sh: Redis $("$redis_server" --version | awk '{print $3}' | sed 's/^v=//') at $redis_server (the scale-out tests start their own)"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 55433)
 mkdir -p "$work/pg"

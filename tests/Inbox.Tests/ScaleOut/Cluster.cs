@@ -13,8 +13,9 @@ public sealed class Cluster : IAsyncDisposable
 
     private readonly TcpProxy? _proxy;
 
-    private Cluster(RedisServer redis, string databaseConnection, TcpProxy? proxy, NodeProcess a, NodeProcess b)
+    private Cluster(RedisServer redis, string channelPrefix, string databaseConnection, TcpProxy? proxy, NodeProcess a, NodeProcess b)
     {
+        ChannelPrefix = channelPrefix;
         Redis = redis;
         DatabaseConnection = databaseConnection;
         _proxy = proxy;
@@ -23,6 +24,9 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     public RedisServer Redis { get; }
+
+    /// <summary>Redis:ChannelPrefix of this cluster's nodes.</summary>
+    public string ChannelPrefix { get; }
 
     /// <summary>The test's own way into the database (never through the proxy).</summary>
     public string DatabaseConnection { get; }
@@ -53,7 +57,8 @@ public sealed class Cluster : IAsyncDisposable
 
         var settings = TestServer.Settings("postgres", nodeConnection);
         settings["ConnectionStrings:Redis"] = redis.ConnectionString;
-        settings["Redis:ChannelPrefix"] = "inbox-test-" + Guid.NewGuid().ToString("N")[..8];
+        var prefix = "inbox-test-" + Guid.NewGuid().ToString("N")[..8];
+        settings["Redis:ChannelPrefix"] = prefix;
         settings["Redis:PresenceExpirySeconds"] = PresenceExpirySeconds.ToString();
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
             settings[key] = value;
@@ -61,7 +66,7 @@ public sealed class Cluster : IAsyncDisposable
         // Both at once on an empty database: the migrations run under a lock, once.
         var a = NodeProcess.Start("A", settings);
         var b = NodeProcess.Start("B", settings);
-        var cluster = new Cluster(redis, direct, proxy, a, b);
+        var cluster = new Cluster(redis, prefix, direct, proxy, a, b);
         try
         {
             await Task.WhenAll(a.WaitReadyAsync(TimeSpan.FromSeconds(90)), b.WaitReadyAsync(TimeSpan.FromSeconds(90)));
