@@ -41,7 +41,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
     private readonly SemaphoreSlim _subscribing = new(1, 1);
     private ConnectionMultiplexer? _redis;
     private volatile bool _subscribed;
-    private DateTimeOffset? _upSince;
+    private long _upSinceTicks; // 0 while Redis is away; written by the multiplexer's events too
     private bool _warned;
 
     public RedisBus(string connectionString, RedisOptions options, EventSignal signal, IHubContext<InboxHub, IInboxClient> hub,
@@ -76,7 +76,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
         _redis = await ConnectionMultiplexer.ConnectAsync(_configuration);
         _redis.ConnectionFailed += (_, e) =>
         {
-            _upSince = null;
+            Volatile.Write(ref _upSinceTicks, 0);
             _logger.LogWarning("Redis connection lost ({Failure}); pushing by polling the store until it is back", e.FailureType);
         };
         _redis.ConnectionRestored += (_, _) =>
@@ -215,9 +215,9 @@ public sealed class RedisBus : BackgroundService, IClusterBus
                 _warned = false;
                 // Sweep only once Redis has been reachable for a whole expiry: after a Redis restart every node must
                 // have written its connections again before anyone's absence means anything.
-                var now = _clock.GetUtcNow();
-                _upSince ??= now;
-                if (now - _upSince >= Expiry)
+                var now = _clock.GetUtcNow().UtcTicks;
+                Interlocked.CompareExchange(ref _upSinceTicks, now, 0);
+                if (now - Volatile.Read(ref _upSinceTicks) >= Expiry.Ticks)
                     await SweepAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -226,7 +226,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
             }
             catch (Exception e)
             {
-                _upSince = null;
+                Volatile.Write(ref _upSinceTicks, 0);
                 if (!_warned)
                     _logger.LogWarning("Redis heartbeat failed ({Error}); presence is not shared until it works again", e.GetType().Name);
                 _warned = true;
