@@ -73,6 +73,8 @@ public sealed class ScaleOutTests
         // Each webhook rang the other node's doorbell (polling alone would also make a second, but not this).
         Assert.True(doorbells.Count >= 21, $"only {doorbells.Count} doorbells for 21 webhooks");
         Assert.All(doorbells, d => Assert.Matches(@"^[\w.-]+-\d+-[0-9a-f]{6}\|\d+$", d));
+        // Nor do the nodes' logs hold what residents wrote.
+        Assert.DoesNotContain(cluster.A.Output.Concat(cluster.B.Output), l => l.Contains("지연 측정", StringComparison.Ordinal));
 
         // Typing notices cross nodes too (through Redis, never stored), and not back to the one typing.
         await using var colleague = await HubUser.CreateAsync(cluster.A, "counselor");
@@ -348,6 +350,8 @@ public sealed class ScaleOutTests
         Assert.Equal(messages + failures, requests.Count); // each failure cost exactly one retry
         Assert.Equal(requests.Count, attempts);
         Assert.Equal(messages, sentByA + sentByB);
+        Assert.True(sentByA > 0 && sentByB > 0, "both nodes' outbox workers should have sent some"); // each rings its own worker
+
     }
 
     [Fact]
