@@ -18,12 +18,14 @@ public sealed class EventDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         long last = -1;
+        var announce = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                // Taken before reading: a commit that rings while we read is announced on the next pass.
-                var announce = signal.TakeLocalRing();
+                // Taken before reading: a commit that rings while we read is announced on the next pass (so is one whose
+                // pass failed).
+                announce |= signal.TakeLocalRing();
                 if (last < 0)
                     last = await feed.LastSequenceAsync(stoppingToken); // clients catch up on history themselves
                 int read;
@@ -43,6 +45,7 @@ public sealed class EventDispatcher(
                 while (read == Batch);
                 if (announce)
                     bus.AnnounceEvents(last);
+                announce = false;
                 await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -132,6 +132,48 @@ public sealed class ScaleOutTests
     }
 
     [Fact]
+    public async Task Auto_assignment_on_both_nodes_sees_a_counselor_connected_to_one_and_never_exceeds_the_capacity()
+    {
+        await using var cluster = await Cluster.StartAsync(_output, new Dictionary<string, string?>
+        {
+            ["Centers:0:AutoAssign:Enabled"] = "true",
+            ["Centers:0:AutoAssign:Capacity"] = "2",
+        });
+        await using var counselor = await HubUser.CreateAsync(cluster.B, "counselor");
+        await counselor.Hub.InvokeAsync("SetPresence", "available");
+
+        // Eight new residents at once, half on each node: both nodes' assigners run for the same counselor.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? cluster.A : cluster.B)
+            .PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, $"자동 배정 {i}"), TestServer.GatewaySecret)));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        const string mine = "SELECT COUNT(*) FROM conversations WHERE assignee_id = @id AND status <> 'resolved'";
+        await WaitUntilAsync(async () => await cluster.ScalarAsync(mine, new { id = counselor.AccountId }) >= 2, "two conversations assigned");
+        await Task.Delay(2500); // both nodes have had every chance to give a third
+        Assert.Equal(2, await cluster.ScalarAsync(mine, new { id = counselor.AccountId }));
+        Assert.Equal(2, await cluster.ScalarAsync("SELECT COUNT(*) FROM conversation_events WHERE type = 'conversation.assigned'"));
+
+        // A place frees up: one more is given, by whichever node sees it first.
+        var first = (await cluster.StringsAsync("SELECT id FROM conversations WHERE assignee_id = @id", new { id = counselor.AccountId }))[0];
+        await counselor.Hub.InvokeAsync("Resolve", Guid.Parse(first));
+        await WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM conversation_events WHERE type = 'conversation.assigned'") >= 3, "a third assignment");
+        await Task.Delay(1500);
+        Assert.Equal(2, await cluster.ScalarAsync(mine, new { id = counselor.AccountId }));
+        Assert.Equal(3, await cluster.ScalarAsync("SELECT COUNT(*) FROM conversation_events WHERE type = 'conversation.assigned'"));
+        _output.WriteLine("Auto-assignment across nodes: capacity 2 held with 8 conversations arriving on both nodes; a resolve freed one place, filled once");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > Wait)
+                throw new TimeoutException($"Not within {Wait.TotalSeconds} s: {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
     public async Task Redis_restarted_mid_stream_the_counselor_holds_every_event_once_after_catching_up()
     {
         await using var cluster = await Cluster.StartAsync(_output);
