@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test. Starts what the tests need on loopback (a throwaway PostgreSQL cluster), installing it first
-# on a fresh Debian machine, and removes it afterwards. Extra arguments go to `dotnet test` (e.g. --filter ...).
+# Runs every test. Starts what the tests need on loopback (a throwaway PostgreSQL cluster), installing PostgreSQL and
+# Redis first on a fresh Debian machine, and removes the cluster afterwards. The scale-out tests start their own
+# redis-server processes (found through INBOX_TEST_REDIS_SERVER) and server processes. Extra arguments go to
+# `dotnet test` (e.g. --filter ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
@@ -11,6 +13,16 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+redis_server=$(command -v redis-server || true)
+if [ -z "$redis_server" ]; then
+    echo "test.sh: installing Redis (apt-get)..."
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    redis_server=$(command -v redis-server)
+fi
+export INBOX_TEST_REDIS_SERVER="$redis_server"
+echo "test.sh: Redis $("$redis_server" --version | awk '{print $3}' | sed 's/^v=//') at $redis_server (the scale-out tests start their own)"
 
 start_throwaway_postgres "$work"
 export INBOX_TEST_POSTGRES="$PG_CONNECTION"

@@ -60,6 +60,7 @@ public static class InboxApp
         services.AddSingleton<ReportService>();
         services.AddSingleton<DeliveryReceipts>();
         services.AddSingleton<ConnectionCounter>();
+        services.AddClusterBus(configuration); // ConnectionStrings:Redis: the Redis bus across nodes; otherwise one node alone
         services.AddSingleton<AutoAssigner>();
         services.AddHostedService(sp => sp.GetRequiredService<AutoAssigner>());
         services.AddHostedService<EventDispatcher>();

@@ -76,18 +76,23 @@ public sealed class AutoAssigner(Database database, ConversationStore store, Cen
                 return count;
 
             var now = clock.GetUtcNow();
+            // Every node runs an assigner. Locking the counselor's row first makes another node's assigner for the same
+            // counselor wait until this transaction ends; the capacity is then counted again, with what it committed.
+            await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @counselorId", new { counselorId, now }, ct);
             var won = await s.ExecuteAsync(
-                "UPDATE conversations SET assignee_id = @counselorId, assigned_at = @now WHERE id = @conversationId AND assignee_id IS NULL",
-                new { counselorId, conversationId, now }, ct) == 1;
-            if (won)
-            {
-                await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @counselorId", new { counselorId, now }, ct);
-                await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Assigned, conversationId.Value, now) { CounselorId = counselorId, Reason = "auto" }, ct);
-                await store.AppendEventsAsync(s, [new NewEvent(center.Id, conversationId, EventType.ConversationAssigned,
-                    new { reason = "auto" }, null, counselorId)], now, ct);
-                count++;
-            }
+                """
+                UPDATE conversations SET assignee_id = @counselorId, assigned_at = @now
+                WHERE id = @conversationId AND assignee_id IS NULL
+                  AND (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = @counselorId AND c.status <> 'resolved') < @AutoAssignCapacity
+                """,
+                new { counselorId, conversationId, now, center.AutoAssignCapacity }, ct) == 1;
+            if (!won)
+                continue; // someone else took the conversation or the counselor's last place: look again (rolled back)
+            await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Assigned, conversationId.Value, now) { CounselorId = counselorId, Reason = "auto" }, ct);
+            await store.AppendEventsAsync(s, [new NewEvent(center.Id, conversationId, EventType.ConversationAssigned,
+                new { reason = "auto" }, null, counselorId)], now, ct);
             await s.CommitAsync(ct);
+            count++;
         }
     }
 }

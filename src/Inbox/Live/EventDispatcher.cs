@@ -6,10 +6,11 @@ namespace Inbox.Live;
 /// <summary>
 /// Pushes committed events to the hub's clients in sequence order. Woken by <see cref="EventSignal"/> after each
 /// commit, and every second regardless, it reads the store after the last sequence it pushed: the database is the
-/// source of truth, the signal only a doorbell.
+/// source of truth, the signal only a doorbell. With several nodes, each node's dispatcher pushes to its own clients;
+/// after this node's commits it rings the other nodes' doorbells through the cluster bus (the sequence number only).
 /// </summary>
 public sealed class EventDispatcher(
-    EventFeed feed, EventSignal signal, IHubContext<InboxHub, IInboxClient> hub, AutoAssigner assigner, ILogger<EventDispatcher> logger)
+    EventFeed feed, EventSignal signal, IClusterBus bus, IHubContext<InboxHub, IInboxClient> hub, AutoAssigner assigner, ILogger<EventDispatcher> logger)
     : BackgroundService
 {
     private const int Batch = 500;
@@ -17,10 +18,14 @@ public sealed class EventDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         long last = -1;
+        var announce = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // Taken before reading: a commit that rings while we read is announced on the next pass (so is one whose
+                // pass failed).
+                announce |= signal.TakeLocalRing();
                 if (last < 0)
                     last = await feed.LastSequenceAsync(stoppingToken); // clients catch up on history themselves
                 int read;
@@ -38,6 +43,9 @@ public sealed class EventDispatcher(
                     }
                 }
                 while (read == Batch);
+                if (announce)
+                    bus.AnnounceEvents(last);
+                announce = false;
                 await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

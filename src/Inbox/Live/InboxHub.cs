@@ -12,7 +12,8 @@ namespace Inbox.Live;
 /// the event dispatcher. A refused action is a HubException whose message is meant for the counselor.
 /// </summary>
 [Authorize]
-public sealed class InboxHub(ConversationService conversations, EventFeed feed, AuditLog audit, ConnectionCounter connections, ILogger<InboxHub> logger)
+public sealed class InboxHub(
+    ConversationService conversations, EventFeed feed, AuditLog audit, ConnectionCounter connections, IClusterBus bus, ILogger<InboxHub> logger)
     : Hub<IInboxClient>
 {
     public const int CatchUpBatch = 1000;
@@ -32,16 +33,23 @@ public sealed class InboxHub(ConversationService conversations, EventFeed feed, 
             await Groups.AddToGroupAsync(Context.ConnectionId, HubGroups.Account(caller.AccountId));
         }
         connections.Add(caller.AccountId);
+        bus.ConnectionsChanged(caller.AccountId);
         await base.OnConnectedAsync();
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         var caller = Caller;
-        // The last connection of a counselor on this node going away means they are offline (no auto-assignment to them).
+        // The last connection of a counselor on this node and on every other live node going away means they are offline
+        // (no auto-assignment to them). A node that dies cannot say so: the Redis bus's presence sweep does it for it.
         if (connections.Remove(caller.AccountId) == 0)
         {
-            try { await conversations.SetPresenceAsync(caller, Presence.Offline, CancellationToken.None); }
+            bus.ConnectionsChanged(caller.AccountId);
+            try
+            {
+                if (!await bus.IsConnectedElsewhereAsync(caller.AccountId, CancellationToken.None))
+                    await conversations.SetPresenceAsync(caller, Presence.Offline, CancellationToken.None);
+            }
             catch (Exception e) { logger.LogWarning("Could not mark account {AccountId} offline ({Error})", caller.AccountId, e.GetType().Name); }
         }
         await base.OnDisconnectedAsync(exception);
@@ -97,12 +105,8 @@ public sealed class InboxHub(ConversationService conversations, EventFeed feed, 
         var caller = Caller;
         var state = await conversations.FindVisibleAsync(caller, conversationId, Context.ConnectionAborted)
             ?? throw new HubException("No such conversation in your queue.");
-        var name = caller.Username;
-        var payload = new TypingPayload(await feed.LastSequenceAsync(Context.ConnectionAborted), conversationId, caller.AccountId, name);
-        var audience = new List<string> { HubGroups.Managers(caller.CenterId) };
-        audience.Add(state.AssigneeId is { } owner ? HubGroups.Account(owner) : HubGroups.Queue(caller.CenterId));
-        await Clients.GroupExcept(audience[0], Context.ConnectionId).Typing(payload);
-        await Clients.GroupExcept(audience[1], Context.ConnectionId).Typing(payload);
+        var payload = new TypingPayload(await feed.LastSequenceAsync(Context.ConnectionAborted), conversationId, caller.AccountId, caller.Username);
+        await bus.SendTypingAsync(new TypingNotice(caller.CenterId, state.AssigneeId, Context.ConnectionId, payload));
     }
 
     /// <summary>Every event after <paramref name="afterSeq"/> the caller may see, in order, at most 1,000 a call (More says to call again).</summary>
@@ -154,6 +158,11 @@ public sealed class InboxHub(ConversationService conversations, EventFeed feed, 
 public sealed class ConnectionCounter
 {
     private readonly ConcurrentDictionary<Guid, int> _counts = new();
+
+    /// <summary>The accounts holding at least one connection on this node.</summary>
+    public IReadOnlyCollection<Guid> Accounts => [.. _counts.Where(c => c.Value > 0).Select(c => c.Key)];
+
+    public int Count(Guid accountId) => _counts.GetValueOrDefault(accountId);
 
     public void Add(Guid accountId) => _counts.AddOrUpdate(accountId, 1, (_, n) => n + 1);
 

@@ -28,7 +28,7 @@ public sealed class HubUser : IAsyncDisposable
     public HubConnection Hub { get; }
     public EventRecorder Events { get; }
 
-    public static async Task<HubUser> CreateAsync(TestServer server, string role, string center = "north")
+    public static async Task<HubUser> CreateAsync(IInboxEndpoint server, string role, string center = "north")
     {
         var admin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var username = $"{role}-{Guid.NewGuid():N}"[..24];
@@ -43,13 +43,13 @@ public sealed class HubUser : IAsyncDisposable
     }
 
     /// <summary>A new connection for the same account (after a disconnect), recording from scratch.</summary>
-    public async Task<HubUser> ReconnectAsync(TestServer server)
+    public async Task<HubUser> ReconnectAsync(IInboxEndpoint server)
     {
         var (hub, events) = await ConnectAsync(server, Token);
         return new HubUser(AccountId, Username, Token, Http, hub, events);
     }
 
-    private static async Task<(HubConnection, EventRecorder)> ConnectAsync(TestServer server, string token)
+    private static async Task<(HubConnection, EventRecorder)> ConnectAsync(IInboxEndpoint server, string token)
     {
         var hub = HubClient.Build(HubClient.HubUri(server.BaseAddress, "/hubs/inbox", token));
         var events = new EventRecorder();

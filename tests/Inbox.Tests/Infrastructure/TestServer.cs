@@ -13,7 +13,7 @@ namespace Inbox.Tests.Infrastructure;
 /// The real application on Kestrel, on a free loopback port, with a fresh database of the given store.
 /// Two centers: "north" owns the numbers and Kakao key the samples are sent to, "south" is the neighbour that must see none of it.
 /// </summary>
-public sealed class TestServer : IAsyncDisposable
+public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
 {
     public const string AdminUser = "admin";
     public const string AdminPassword = "admin-test-password";
@@ -54,28 +54,7 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(TestStore store, IDictionary<string, string?>? overrides = null, string? connectionString = null, TimeProvider? clock = null)
     {
         connectionString ??= await store.CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["Storage:Provider"] = store.Provider,
-            ["ConnectionStrings:Inbox"] = connectionString,
-            ["Centers:0:Id"] = "north",
-            ["Centers:0:Name"] = "북부 복지콜센터",
-            ["Centers:0:SmsNumbers:0"] = "1899-6808",
-            ["Centers:0:KakaoSenderKeys:0"] = NorthKakaoKey,
-            ["Centers:0:PhoneNumbers:0"] = "1899-6808",
-            ["Centers:1:Id"] = "south",
-            ["Centers:1:Name"] = "남부 복지콜센터",
-            ["Centers:1:SmsNumbers:0"] = "1588-0000",
-            ["Centers:1:KakaoSenderKeys:0"] = SouthKakaoKey,
-            ["Centers:1:PhoneNumbers:0"] = "02-2100-0000",
-            ["Channels:Sms:Twilio:AuthToken"] = TwilioToken,
-            ["Channels:Sms:Gateway:Secret"] = GatewaySecret,
-            ["Channels:Kakao:Secret"] = KakaoSecret,
-            ["Channels:Phone:Secret"] = PhoneSecret,
-            ["Auth:Jwt:SigningKey"] = SigningKey,
-            ["Auth:Bootstrap:Username"] = AdminUser,
-            ["Auth:Bootstrap:Password"] = AdminPassword,
-        };
+        var settings = Settings(store.Provider, connectionString);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
             settings[key] = value;
 
@@ -94,6 +73,30 @@ public sealed class TestServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         return new TestServer(app, new Uri(address), connectionString, logs);
     }
+
+    /// <summary>The two centers, secrets and bootstrap admin every test server runs with (also the nodes started as processes).</summary>
+    public static Dictionary<string, string?> Settings(string provider, string connectionString) => new()
+    {
+        ["Storage:Provider"] = provider,
+        ["ConnectionStrings:Inbox"] = connectionString,
+        ["Centers:0:Id"] = "north",
+        ["Centers:0:Name"] = "북부 복지콜센터",
+        ["Centers:0:SmsNumbers:0"] = "1899-6808",
+        ["Centers:0:KakaoSenderKeys:0"] = NorthKakaoKey,
+        ["Centers:0:PhoneNumbers:0"] = "1899-6808",
+        ["Centers:1:Id"] = "south",
+        ["Centers:1:Name"] = "남부 복지콜센터",
+        ["Centers:1:SmsNumbers:0"] = "1588-0000",
+        ["Centers:1:KakaoSenderKeys:0"] = SouthKakaoKey,
+        ["Centers:1:PhoneNumbers:0"] = "02-2100-0000",
+        ["Channels:Sms:Twilio:AuthToken"] = TwilioToken,
+        ["Channels:Sms:Gateway:Secret"] = GatewaySecret,
+        ["Channels:Kakao:Secret"] = KakaoSecret,
+        ["Channels:Phone:Secret"] = PhoneSecret,
+        ["Auth:Jwt:SigningKey"] = SigningKey,
+        ["Auth:Bootstrap:Username"] = AdminUser,
+        ["Auth:Bootstrap:Password"] = AdminPassword,
+    };
 
     public async Task<string> TokenAsync(string username, string password)
     {
