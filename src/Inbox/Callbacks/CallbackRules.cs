@@ -134,7 +134,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         await s.ExecuteAsync(
             """
             UPDATE conversations SET due_at = @due, due_reason = 'callback', due_line = 'phone', due_calendar_version = @Version, breached_at = NULL
-            WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due)
+            WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due OR breached_at IS NOT NULL)
             """, new { conversationId, due, calendar.Version }, ct);
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.CallbackRequested, conversationId, now)
         {
@@ -233,7 +233,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
             {
                 CounselorId = await ResponseRules.CallAgentAsync(s, m) ?? assigneeId, Channel = Channel.Phone, Outcome = now <= open.DueAt ? Verdict.Met : Verdict.Breached,
                 Reason = open.Source, DueAt = open.DueAt, RefId = open.Id,
-            }.Timed(calendar, open.RequestedAt, open.DueCalendarVersion), ct);
+            }.Timed(calendar, open.RequestedAt), ct);
             return [new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "completed" }, null, assigneeId)];
         }
         if (m.Direction == Direction.Out)

@@ -390,9 +390,19 @@ public sealed class ConversationService(
             """,
             new { conversationId, centerId }, ct);
 
-    private static async Task<ConversationState> RequireAsync(DbSession s, Caller caller, Guid conversationId, CancellationToken ct) =>
-        await FindAsync(s, caller.CenterId, conversationId, ct)
-        ?? throw new ConversationActionException("No such conversation in your center.", Refusal.NotFound);
+    /// <summary>
+    /// The conversation an action works on, read after taking its resident's lock — the lock a webhook for that resident
+    /// takes first too — so an action and a message arriving at the same moment are ordered, and each sees what the other
+    /// committed (on PostgreSQL and SQL Server as on SQLite, which has one writer).
+    /// </summary>
+    private static async Task<ConversationState> RequireAsync(DbSession s, Caller caller, Guid conversationId, CancellationToken ct)
+    {
+        await s.ExecuteAsync(
+            "UPDATE contacts SET last_seen_at = last_seen_at WHERE id = (SELECT contact_id FROM conversations WHERE id = @conversationId AND center_id = @CenterId)",
+            new { conversationId, caller.CenterId }, ct);
+        return await FindAsync(s, caller.CenterId, conversationId, ct)
+            ?? throw new ConversationActionException("No such conversation in your center.", Refusal.NotFound);
+    }
 
     private static async Task<ConversationState> RequireOpenAsync(DbSession s, Caller caller, Guid conversationId, CancellationToken ct)
     {

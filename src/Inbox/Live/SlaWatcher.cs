@@ -57,7 +57,7 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
             await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Deadline, c.Id, c.DueAt)
             {
                 CounselorId = c.AssigneeId, Line = c.DueLine, Outcome = Verdict.Breached, Reason = c.DueReason, DueAt = c.DueAt,
-            }.Timed(calendar, c.WaitingSince ?? c.DueAt, c.DueCalendarVersion), ct);
+            }.Timed(calendar, c.WaitingSince ?? c.DueAt), ct);
             var waited = c.WaitingSince is { } since ? c.DueAt - since : TimeSpan.Zero;
             var business = c.WaitingSince is { } from ? calendar.BusinessTimeBetween(from, c.DueAt) : TimeSpan.Zero;
             await store.AppendEventsAsync(s, [new NewEvent(c.CenterId, c.Id, EventType.SlaBreached,

@@ -54,13 +54,16 @@ public sealed record LedgerEntry(string Kind, Guid ConversationId, DateTimeOffse
     public string? CalendarVersion { get; init; }
     public Guid? RefId { get; init; }
 
-    /// <summary>The entry measuring <paramref name="from"/> → <see cref="At"/> in wall-clock and in business time.</summary>
-    public LedgerEntry Timed(BusinessCalendar calendar, DateTimeOffset from, string? version = null) => this with
+    /// <summary>
+    /// The entry measuring <paramref name="from"/> → <see cref="At"/> in wall-clock and in business time, with the version
+    /// of the calendar that measured it (a deadline's own version stays on its conversation and breach event).
+    /// </summary>
+    public LedgerEntry Timed(BusinessCalendar calendar, DateTimeOffset from) => this with
     {
         StartedAt = from,
         WallSeconds = Math.Max(0, (At - from).TotalSeconds),
         BusinessSeconds = At > from ? calendar.BusinessTimeBetween(from, At).TotalSeconds : 0,
-        CalendarVersion = version ?? calendar.Version,
+        CalendarVersion = calendar.Version,
     };
 }
 
@@ -100,9 +103,10 @@ public static class Ledger
     public static async Task RecordResponseAsync(
         DbSession s, BusinessCalendar calendar, Guid conversationId, Guid? counselorId, string channel, Guid refId, DateTimeOffset now, CancellationToken ct)
     {
+        await LockAsync(s, conversationId, ct);
         var c = await s.SingleOrDefaultAsync<ResponseState>(
             """
-            SELECT first_inbound_at, first_response_at, waiting_since, due_at, due_reason, due_line, due_calendar_version, breached_at
+            SELECT first_inbound_at, first_response_at, waiting_since, due_at, due_reason, due_line, breached_at
             FROM conversations WHERE id = @conversationId
             """, new { conversationId }, ct) ?? throw new InvalidOperationException("The conversation vanished inside its own transaction.");
         var entries = new List<LedgerEntry>();
@@ -123,7 +127,7 @@ public static class Ledger
                 Reason = c.DueReason,
                 DueAt = due,
                 RefId = refId,
-            }.Timed(calendar, c.WaitingSince ?? now, c.DueCalendarVersion));
+            }.Timed(calendar, c.WaitingSince ?? now));
         }
         await AppendAsync(s, entries, ct);
         // Only a resident's message starts the clock: a call the counselor made before the resident ever wrote is not a first response.
@@ -141,9 +145,10 @@ public static class Ledger
     public static async Task RecordResolutionAsync(
         DbSession s, BusinessCalendar calendar, Guid conversationId, Guid? counselorId, string outcome, DateTimeOffset now, CancellationToken ct)
     {
+        await LockAsync(s, conversationId, ct);
         var c = await s.SingleOrDefaultAsync<ResolutionState>(
             """
-            SELECT created_at, first_inbound_at, reopened_at, waiting_since, due_at, due_reason, due_line, due_calendar_version, breached_at
+            SELECT created_at, first_inbound_at, reopened_at, waiting_since, due_at, due_reason, due_line, breached_at
             FROM conversations WHERE id = @conversationId
             """, new { conversationId }, ct) ?? throw new InvalidOperationException("The conversation vanished inside its own transaction.");
         var entries = new List<LedgerEntry>
@@ -160,7 +165,7 @@ public static class Ledger
                 Outcome = now <= due ? Verdict.Withdrawn : Verdict.Breached,
                 Reason = c.DueReason,
                 DueAt = due,
-            }.Timed(calendar, c.WaitingSince ?? now, c.DueCalendarVersion));
+            }.Timed(calendar, c.WaitingSince ?? now));
         }
         await AppendAsync(s, entries, ct);
         await s.ExecuteAsync(
@@ -170,6 +175,13 @@ public static class Ledger
             """, new { conversationId }, ct);
     }
 
+    /// <summary>
+    /// Holds the conversation's row until the transaction ends before its deadline is read: the deadline watcher marks a
+    /// breach with a conditional update of that row, so exactly one of the two judges the deadline.
+    /// </summary>
+    private static Task LockAsync(DbSession s, Guid conversationId, CancellationToken ct) =>
+        s.ExecuteAsync("UPDATE conversations SET last_activity_at = last_activity_at WHERE id = @conversationId", new { conversationId }, ct);
+
     private sealed record ResponseState
     {
         public DateTimeOffset? FirstInboundAt { get; init; }
@@ -178,7 +190,6 @@ public static class Ledger
         public DateTimeOffset? DueAt { get; init; }
         public string? DueReason { get; init; }
         public string? DueLine { get; init; }
-        public string? DueCalendarVersion { get; init; }
         public DateTimeOffset? BreachedAt { get; init; }
     }
 
@@ -191,7 +202,6 @@ public static class Ledger
         public DateTimeOffset? DueAt { get; init; }
         public string? DueReason { get; init; }
         public string? DueLine { get; init; }
-        public string? DueCalendarVersion { get; init; }
         public DateTimeOffset? BreachedAt { get; init; }
     }
 }

@@ -323,6 +323,76 @@ public abstract class ReportTests<TStore> where TStore : TestStore
         Assert.False(aReview.GetProperty("flagged").GetBoolean());
     }
 
+    [Fact]
+    public async Task Replies_sent_at_the_same_moment_from_several_connections_record_one_first_response_and_one_verdict()
+    {
+        await using var server = await TestServer.StartAsync(_store);
+        await using var counselor = await HubUser.CreateAsync(server, "counselor");
+        var tabs = new List<HubUser> { counselor };
+        for (var i = 0; i < 5; i++)
+            tabs.Add(await counselor.ReconnectAsync(server));
+        var conversations = new List<Guid>();
+        try
+        {
+            for (var n = 0; n < 8; n++)
+            {
+                var conversationId = await SmsAsync(server, Payloads.RandomMobile().Dashed, "주거급여 신청 문의드립니다");
+                await counselor.Hub.InvokeAsync("Claim", conversationId);
+                conversations.Add(conversationId);
+                using var start = new SemaphoreSlim(0);
+                var replies = tabs.SelectMany((tab, t) => Enumerable.Range(0, 2).Select(async r =>
+                {
+                    await start.WaitAsync();
+                    return await tab.Hub.InvokeAsync<Guid[]>("Reply", conversationId, "확인해 드리겠습니다.", $"round-{n}-tab-{t}-{r}");
+                })).ToList();
+                start.Release(replies.Count);
+                await Task.WhenAll(replies);
+            }
+        }
+        finally
+        {
+            foreach (var tab in tabs.Skip(1))
+                await tab.Hub.DisposeAsync();
+        }
+
+        foreach (var conversationId in conversations)
+        {
+            Assert.Equal(12, await server.CountAsync("report_events", "conversation_id = @conversationId AND kind = 'message_out'", new { conversationId }));
+            Assert.Equal(1, await server.CountAsync("report_events", "conversation_id = @conversationId AND kind = 'first_response'", new { conversationId }));
+            Assert.Equal(0, await server.CountAsync("report_events", "conversation_id = @conversationId AND kind = 'reply'", new { conversationId }));
+            Assert.Equal(1, await server.CountAsync("report_events", "conversation_id = @conversationId AND kind = 'deadline'", new { conversationId }));
+        }
+    }
+
+    [Fact]
+    public async Task A_message_arriving_while_a_reply_commits_is_always_left_waiting_with_a_deadline()
+    {
+        await using var server = await TestServer.StartAsync(_store);
+        await using var counselor = await HubUser.CreateAsync(server, "counselor");
+        for (var n = 0; n < 12; n++)
+        {
+            var resident = Payloads.RandomMobile().Dashed;
+            var conversationId = await SmsAsync(server, resident, "기초연금 문의드립니다");
+            await counselor.Hub.InvokeAsync("Claim", conversationId);
+            using var start = new SemaphoreSlim(0);
+            var reply = Task.Run(async () =>
+            {
+                await start.WaitAsync();
+                await counselor.Hub.InvokeAsync<Guid[]>("Reply", conversationId, "안내드리겠습니다.", $"race-{n}");
+            });
+            var message = Task.Run(async () =>
+            {
+                await start.WaitAsync();
+                Assert.Equal(conversationId, await SmsAsync(server, resident, "하나 더 여쭤볼게요"));
+            });
+            start.Release(2);
+            await Task.WhenAll(reply, message);
+            // Whichever came first, the resident is either answered (nothing pending) or waiting with a deadline.
+            Assert.Equal(0, await server.CountAsync("conversations", "id = @conversationId AND waiting_since IS NOT NULL AND due_at IS NULL", new { conversationId }));
+            Assert.Equal(1, await server.CountAsync("report_events", "conversation_id = @conversationId AND kind = 'first_response'", new { conversationId }));
+        }
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------------
 
     private static async Task<JsonElement> ReportAsync(HttpClient client, string pathAndQuery)
