@@ -33,13 +33,14 @@ public sealed record AuditReview(
 public static class AuditApi
 {
     public const int MaxLimit = 1000;
+    public const string NextBeforeHeader = "X-Next-Before";
 
     public static void MapAudit(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Policies.Manager);
         api.MapGet("/", ListAsync).WithName("ListAudit")
             .WithSummary("The access log of the caller's center, newest first, filtered by accountId, username, contactId (resident), action "
-                + "and days from/to (yyyy-MM-dd, inclusive); before=<record id> pages on; format=csv downloads it.");
+                + "and days from/to (yyyy-MM-dd, inclusive); before=<record id> pages on (a full page names it in the X-Next-Before header); format=csv downloads it.");
         api.MapGet("/review", ReviewAsync).WithName("AuditReview")
             .WithSummary("The monthly review (month=yyyy-MM): residents read per account with unusual volumes flagged, every export, every purge.");
         api.MapPost("/purge", PurgeAsync).RequireAuthorization(Policies.Admin).WithName("PurgeAudit")
@@ -71,6 +72,9 @@ public static class AuditApi
             Before = before, Limit = limit ?? 100,
         };
         var records = await audit.ListAsync(query, ct);
+        // A full page may have more behind it: say where the next one starts (JSON and CSV alike).
+        if (records.Count == query.Limit)
+            http.Response.Headers[NextBeforeHeader] = records[^1].Id.ToString();
         var csv = format == "csv";
         // Reading the access log is itself an access worth recording.
         await audit.WriteAsync([AuditEntry.For(caller, http, csv ? AuditActions.AuditExported : AuditActions.AuditRead, contactId: contactId,
@@ -90,7 +94,7 @@ public static class AuditApi
                 ["contactId"] = r.ContactId, ["conversationId"] = r.ConversationId, ["detail"] = r.Detail,
             }),
         ]);
-        return TypedResults.File(table.ToCsv(), "text/csv; charset=utf-8", "inbox-audit.csv");
+        return TypedResults.File(table.ToCsv(await reports.ZoneAsync(caller.CenterId, ct)), "text/csv; charset=utf-8", "inbox-audit.csv");
     }
 
     private static async Task<IResult> ReviewAsync(
@@ -101,10 +105,11 @@ public static class AuditApi
         DateOnly first;
         if (month is null)
             first = new DateOnly(today.Year, today.Month, 1);
-        else if (DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        else if (DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
+                 && parsed.Year is >= ReportsApi.MinYear and <= ReportsApi.MaxYear)
             first = parsed;
         else
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = ["'month' must be written yyyy-MM."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["month"] = [$"'month' must be written yyyy-MM, from {ReportsApi.MinYear} to {ReportsApi.MaxYear}."] });
         if (format is not null and not ("json" or "csv"))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["'format' must be json or csv."] });
 
@@ -143,12 +148,15 @@ public static class AuditApi
                 ["firstAt"] = a.FirstAt, ["lastAt"] = a.LastAt, ["flagged"] = a.Flagged, ["reason"] = a.Reason,
             }),
         ]);
-        return TypedResults.File(table.ToCsv(), "text/csv; charset=utf-8", $"inbox-audit-review-{review.Month}.csv");
+        return TypedResults.File(table.ToCsv(await reports.ZoneAsync(caller.CenterId, ct)), "text/csv; charset=utf-8", $"inbox-audit-review-{review.Month}.csv");
     }
 
-    private static async Task<IResult> PurgeAsync(AuditRetention retention, CancellationToken ct)
+    private static async Task<IResult> PurgeAsync(HttpContext http, AuditRetention retention, AuditLog audit, CancellationToken ct)
     {
         var result = await retention.PurgeAsync(ct);
+        // The job's own records say what went; this one says who asked for it, from where.
+        await audit.WriteAsync([AuditEntry.For(Caller.From(http.User), http, AuditActions.AuditPurged,
+            detail: string.Create(CultureInfo.InvariantCulture, $"run by hand; cutoff={result.Cutoff:yyyy-MM-dd'T'HH:mm:ssK}; deleted={result.Centers.Sum(c => c.Deleted)}"))], ct);
         return TypedResults.Ok(new { cutoff = result.Cutoff, centers = result.Centers.Select(c => new { centerId = c.CenterId, deleted = c.Deleted }) });
     }
 
@@ -156,9 +164,9 @@ public static class AuditApi
     {
         if (value is null)
             return null;
-        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day.Year is >= ReportsApi.MinYear and <= ReportsApi.MaxYear)
             return day;
-        errors[field] = [$"'{field}' must be a date written yyyy-MM-dd."];
+        errors[field] = [$"'{field}' must be a date written yyyy-MM-dd, from {ReportsApi.MinYear} to {ReportsApi.MaxYear}."];
         return null;
     }
 }

@@ -58,6 +58,9 @@ public sealed class ReportService(Database database, CalendarService calendars, 
         return new ReportPeriod(from, to, calendar.Zone.Id, StartOf(calendar, from), StartOf(calendar, to.AddDays(1)));
     }
 
+    /// <summary>The center's time zone: days of reports and times in CSV downloads are the center's.</summary>
+    public async Task<TimeZoneInfo> ZoneAsync(string centerId, CancellationToken ct) => (await calendars.ForCenterAsync(centerId, ct)).Zone;
+
     /// <summary>Today in the center's zone (the default day of a period).</summary>
     public async Task<DateOnly> TodayAsync(string centerId, CancellationToken ct)
     {

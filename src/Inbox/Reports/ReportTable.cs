@@ -13,31 +13,35 @@ public sealed record ReportPeriod(DateOnly From, DateOnly To, string TimeZone, D
 public sealed record ReportTable(string Report, ReportPeriod? Period, string? GroupBy, DateTimeOffset GeneratedAt,
     IReadOnlyList<ReportColumn> Columns, IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows)
 {
-    /// <summary>UTF-8 with a byte order mark, so Excel shows the Korean headers; numbers in invariant culture.</summary>
-    public byte[] ToCsv()
+    /// <summary>
+    /// UTF-8 with a byte order mark, so Excel shows the Korean headers; numbers in invariant culture; times in the
+    /// center's zone (<paramref name="zone"/>), ISO 8601 with their offset and full precision.
+    /// </summary>
+    public byte[] ToCsv(TimeZoneInfo zone)
     {
         var csv = new StringBuilder();
         csv.AppendJoin(',', Columns.Select(c => Quote(c.Label))).Append("\r\n");
         foreach (var row in Rows)
-            csv.AppendJoin(',', Columns.Select(c => Quote(Format(row.GetValueOrDefault(c.Key))))).Append("\r\n");
+            csv.AppendJoin(',', Columns.Select(c => Quote(Format(row.GetValueOrDefault(c.Key), zone)))).Append("\r\n");
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
     }
 
-    private static string Format(object? value) => value switch
+    private static string Format(object? value, TimeZoneInfo zone) => value switch
     {
         null => "",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
-        DateTimeOffset t => t.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture),
+        DateTimeOffset t => TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture),
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
 
-    // RFC 4180; a leading =, +, - or @ is prefixed with ' so a spreadsheet never runs a cell as a formula.
+    // RFC 4180; a leading =, +, -, @, tab or carriage return is prefixed with ' so a spreadsheet never runs a cell as a
+    // formula (negative numbers stay numbers).
     private static string Quote(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '@' or '-' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        if (value.Length > 0 && value[0] is '=' or '+' or '@' or '-' or '\t' or '\r' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
             value = "'" + value;
         return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }

@@ -7,6 +7,8 @@ namespace Inbox.Reports;
 public static class ReportsApi
 {
     public const int MaxDays = 400;
+    public const int MinYear = 2000;
+    public const int MaxYear = 2100;
 
     public static void MapReports(this IEndpointRouteBuilder app)
     {
@@ -42,7 +44,7 @@ public static class ReportsApi
         if (!csv)
             return TypedResults.Ok(table);
         var file = string.Create(CultureInfo.InvariantCulture, $"inbox-{name}-{range.From:yyyyMMdd}-{range.To:yyyyMMdd}.csv");
-        return TypedResults.File(table.ToCsv(), "text/csv; charset=utf-8", file);
+        return TypedResults.File(table.ToCsv(await reports.ZoneAsync(caller.CenterId, ct)), "text/csv; charset=utf-8", file);
     }
 
     /// <summary>
@@ -56,9 +58,9 @@ public static class ReportsApi
         {
             if (value is null)
                 return null;
-            if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day.Year is >= MinYear and <= MaxYear)
                 return day;
-            errors[field] = [$"'{field}' must be a date written yyyy-MM-dd."];
+            errors[field] = [$"'{field}' must be a date written yyyy-MM-dd, from {MinYear} to {MaxYear}."];
             return null;
         }
         if (from is not null || to is not null)

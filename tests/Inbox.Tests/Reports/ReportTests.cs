@@ -285,6 +285,10 @@ public abstract class ReportTests<TStore> where TStore : TestStore
         Assert.True(errors.ContainsKey("groupBy") && errors.ContainsKey("format"), errors.ToJsonString());
         Assert.Equal(HttpStatusCode.BadRequest, (await reports.GetAsync("/api/reports/volume?from=2025-01-01&to=2026-11-13")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await reports.GetAsync("/api/reports/profit")).StatusCode);
+        foreach (var edge in new[] { "volume?from=9999-12-30&to=9999-12-31", "volume?period=month&date=9999-12-15", "volume?from=0001-01-01&to=0001-01-02" })
+            Assert.Equal(HttpStatusCode.BadRequest, (await reports.GetAsync($"/api/reports/{edge}")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await reports.GetAsync("/api/audit?from=0001-01-01")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await reports.GetAsync("/api/audit/review?month=9999-12")).StatusCode);
 
         // ---- the conversation read is in the access log with all five fields; the export is in the month's review ----
         clock.Now = Nov(13, 12, 5);
@@ -306,6 +310,15 @@ public abstract class ReportTests<TStore> where TStore : TestStore
         var byResident = await manager.Http.GetFromJsonAsync<JsonElement>($"/api/audit?contactId={contactId}&action=conversation.read");
         Assert.Equal([manager.AccountId, a.AccountId], byResident.EnumerateArray().Select(r => r.GetProperty("accountId").GetGuid()));
 
+        // Paging: a full page names where the next one starts; the last page does not.
+        var page = await manager.Http.GetAsync($"/api/audit?contactId={contactId}&action=conversation.read&limit=1");
+        var next = Assert.Single(page.Headers.GetValues("X-Next-Before"));
+        Assert.Equal(manager.AccountId, Assert.Single((await page.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()).GetProperty("accountId").GetGuid());
+        var second = await manager.Http.GetAsync($"/api/audit?contactId={contactId}&action=conversation.read&limit=1&before={next}");
+        Assert.Equal(a.AccountId, Assert.Single((await second.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()).GetProperty("accountId").GetGuid());
+        var last = await manager.Http.GetAsync($"/api/audit?contactId={contactId}&action=conversation.read&limit=2&before={next}");
+        Assert.False(last.Headers.Contains("X-Next-Before"));
+
         // The retention purge: admins only; every run (the one at start-up and this one) is in the review.
         Assert.Equal(HttpStatusCode.Forbidden, (await manager.Http.PostAsync("/api/audit/purge", null)).StatusCode);
         var purge = await admin.PostAsync("/api/audit/purge", null);
@@ -314,8 +327,10 @@ public abstract class ReportTests<TStore> where TStore : TestStore
 
         var review = await manager.Http.GetFromJsonAsync<JsonElement>("/api/audit/review?month=2026-11");
         var purges = review.GetProperty("purges").EnumerateArray().ToList();
-        Assert.Equal(2, purges.Count);
-        Assert.All(purges, p => Assert.StartsWith("cutoff=", p.GetProperty("detail").GetString()));
+        Assert.Equal(3, purges.Count); // the job at start-up and by hand, and who asked for the second
+        Assert.Equal(2, purges.Count(p => p.GetProperty("username").GetString() == "system" && p.GetProperty("detail").GetString()!.StartsWith("cutoff=", StringComparison.Ordinal)));
+        var byHand = purges.Single(p => p.GetProperty("username").GetString() == TestServer.AdminUser);
+        Assert.Equal(("127.0.0.1", true), (byHand.GetProperty("sourceIp").GetString(), byHand.GetProperty("detail").GetString()!.StartsWith("run by hand;", StringComparison.Ordinal)));
         var exports = review.GetProperty("exports").EnumerateArray().ToList();
         Assert.Equal(4, exports.Count(e => e.GetProperty("action").GetString() == "report.exported" && e.GetProperty("accountId").GetGuid() == manager.AccountId));
         Assert.Contains(exports, e => e.GetProperty("detail").GetString()!.StartsWith("report=breaches;", StringComparison.Ordinal));
@@ -452,6 +467,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
                         break;
                     case JsonValueKind.String when value.TryGetDateTimeOffset(out var t) && value.GetString()!.Contains('T'):
                         Assert.Equal(t, DateTimeOffset.Parse(cell, CultureInfo.InvariantCulture));
+                        Assert.EndsWith("+09:00", cell); // the center's time, as managers read it
                         break;
                     case JsonValueKind.String:
                         Assert.Equal(value.GetString(), cell);
