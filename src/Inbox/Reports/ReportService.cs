@@ -238,10 +238,12 @@ public sealed class ReportService(Database database, CalendarService calendars, 
 
     private async Task<ReportTable> CallbacksAsync(string centerId, ReportPeriod period, string? groupBy, CancellationToken ct)
     {
-        var rows = await DurationsAsync(centerId, period, groupBy, "kind IN ('callback_requested', 'callback_completed')", ct);
+        var rows = await DurationsAsync(centerId, period, groupBy,
+            "(kind IN ('callback_requested', 'callback_completed') OR (kind = 'deadline' AND reason = 'callback' AND outcome = 'breached'))", ct);
         ReportColumn[] columns =
         [
             new("requested", "전화 요청"), new("completed", "전화 완료"), new("met", "기한 내 통화"), new("breached", "기한 초과 통화"),
+            new("overdue", "기한이 지난 요청(통화 전)"),
             .. DurationColumns("timeToCall", "통화까지"),
         ];
         return await TableAsync(Callbacks, centerId, period, groupBy, columns, rows.Select(r => r.Grp), groupRows =>
@@ -254,6 +256,8 @@ public sealed class ReportService(Database database, CalendarService calendars, 
                 ["completed"] = (long)completed.Count,
                 ["met"] = (long)completed.Count(r => r.Outcome == Verdict.Met),
                 ["breached"] = (long)completed.Count(r => r.Outcome == Verdict.Breached),
+                // Requests whose deadline passed with no call yet, whether the call came later or never.
+                ["overdue"] = (long)list.Count(r => r.Kind == LedgerKind.Deadline),
             };
             AddDurations(row, "timeToCall", completed);
             return row;

@@ -132,6 +132,11 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         clock.Now = requested.GetProperty("dueAt").GetDateTimeOffset();
         var breach = await manager.Events.WaitForAsync("SlaBreached", b => b.GetProperty("conversationId").GetGuid() == conversationId, Wait);
         Assert.Equal("callback", breach.GetProperty("reason").GetString());
+
+        // The managers' callbacks report shows the request overdue, not yet called.
+        var report = await manager.Http.GetFromJsonAsync<JsonElement>("/api/reports/callbacks?period=day&date=2026-11-30");
+        var total = report.GetProperty("rows").EnumerateArray().Last();
+        Assert.Equal((1, 0, 1), (total.GetProperty("requested").GetInt64(), total.GetProperty("completed").GetInt64(), total.GetProperty("overdue").GetInt64()));
     }
 
     [Fact]

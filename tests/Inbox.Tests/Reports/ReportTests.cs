@@ -239,8 +239,8 @@ public abstract class ReportTests<TStore> where TStore : TestStore
 
         // ---- callbacks ----------------------------------------------------------------------------------------------
         var callbacks = Total(await ReportAsync(reports, $"callbacks?{month}"));
-        Assert.Equal((1, 1, 1, 0), (callbacks.GetProperty("requested").GetInt64(), callbacks.GetProperty("completed").GetInt64(),
-            callbacks.GetProperty("met").GetInt64(), callbacks.GetProperty("breached").GetInt64()));
+        Assert.Equal((1, 1, 1, 0, 0), (callbacks.GetProperty("requested").GetInt64(), callbacks.GetProperty("completed").GetInt64(),
+            callbacks.GetProperty("met").GetInt64(), callbacks.GetProperty("breached").GetInt64(), callbacks.GetProperty("overdue").GetInt64()));
         Assert.Equal(1200, callbacks.GetProperty("timeToCallMedianSeconds").GetDouble());
 
         // ---- the daily sheet -----------------------------------------------------------------------------------------
