@@ -35,9 +35,10 @@ public sealed class SqliteDialect : SqlDialect
         {
             if (e.CurrentState != System.Data.ConnectionState.Open)
                 return;
-            // Reports read months of rows: map the file instead of copying pages through SQLite's 2 MB default cache.
+            // Reports read months of rows: read the file through a memory map (shared by every connection, held by the OS
+            // page cache) instead of copying each page into the connection's own small cache.
             using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768";
+            pragma.CommandText = "PRAGMA mmap_size = 1073741824";
             pragma.ExecuteNonQuery();
         };
         return connection;
