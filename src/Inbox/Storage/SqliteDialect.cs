@@ -28,21 +28,7 @@ public sealed class SqliteDialect : SqlDialect
 
     public override bool SingleWriter => true;
 
-    public override DbConnection CreateConnection()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.StateChange += (_, e) =>
-        {
-            if (e.CurrentState != System.Data.ConnectionState.Open)
-                return;
-            // Reports read months of rows: read the file through a memory map (shared by every connection, held by the OS
-            // page cache) instead of copying each page into the connection's own small cache.
-            using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA mmap_size = 1073741824";
-            pragma.ExecuteNonQuery();
-        };
-        return connection;
-    }
+    public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
     public override bool IsUnavailable(Exception exception) => exception switch
     {
