@@ -36,14 +36,14 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
 
-        var conversationId = await KakaoAsync(server, userKey, "안녕하세요, 기초연금 문의드려요");
+        var conversationId = await server.KakaoAsync(userKey, "안녕하세요, 기초연금 문의드려요");
         await counselor.Hub.InvokeAsync("Claim", conversationId);
         clock.Advance(TimeSpan.FromMinutes(1));
         await counselor.Hub.InvokeAsync<Guid[]>("Reply", conversationId, "네, 무엇이 궁금하신가요?", "k-1");
 
         // The resident taps the call button: a callback is requested, pushed, and — no number known — the resident is asked for one.
         clock.Advance(TimeSpan.FromMinutes(1));
-        await KakaoAsync(server, userKey, "상담원 전화 연결 요청", extra: "CALL_REQUEST");
+        await server.KakaoAsync(userKey, "상담원 전화 연결 요청", extra: "CALL_REQUEST");
         var requested = await counselor.Events.WaitForAsync("CallbackRequested", c => c.GetProperty("conversationId").GetGuid() == conversationId, Wait);
         Assert.Equal("kakao_button", requested.GetProperty("source").GetString());
         Assert.Equal(JsonValueKind.Null, requested.GetProperty("phone").ValueKind);
@@ -57,7 +57,7 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         // The number in the answer is read, linked to the contact as given by the resident.
         clock.Advance(TimeSpan.FromMinutes(1));
         var phone = Payloads.RandomMobile();
-        await KakaoAsync(server, userKey, $"{phone.Dashed} 로 전화주세요");
+        await server.KakaoAsync(userKey, $"{phone.Dashed} 로 전화주세요");
         var given = await counselor.Events.WaitForAsync("CallbackChanged", c => c.GetProperty("change").GetString() == "number_given", Wait);
         Assert.Equal(phone.E164, given.GetProperty("phone").GetString());
 
@@ -94,11 +94,11 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         var clock = new ManualClock(MondayMorning);
         await using var server = await TestServer.StartAsync(_store, clock: clock);
 
-        var question = await SmsAsync(server, Payloads.RandomMobile().Dashed, "센터 전화번호 알려주세요");
+        var question = await server.SmsAsync(Payloads.RandomMobile().Dashed, "센터 전화번호 알려주세요");
         Assert.Equal(0, await server.CountAsync("callback_requests", "conversation_id = @question", new { question }));
 
         var resident = Payloads.RandomMobile();
-        var asking = await SmsAsync(server, resident.Dashed, "글로 쓰기 힘들어서요. 전화 좀 주실 수 있나요?");
+        var asking = await server.SmsAsync(resident.Dashed, "글로 쓰기 힘들어서요. 전화 좀 주실 수 있나요?");
         Assert.Equal(1, await server.CountAsync("callback_requests", "conversation_id = @asking AND source = 'resident_words' AND phone = @E164 AND status = 'requested'", new { asking, resident.E164 }));
         // The number is known: nobody asks for it.
         Assert.Equal(0, await server.CountAsync("messages", "conversation_id = @asking AND metadata LIKE '%ask_for_number%'", new { asking }));
@@ -112,7 +112,7 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         await using var manager = await HubUser.CreateAsync(server, "manager");
         var resident = Payloads.RandomMobile();
-        var conversationId = await SmsAsync(server, resident.Dashed, "서류 문의드립니다");
+        var conversationId = await server.SmsAsync(resident.Dashed, "서류 문의드립니다");
         await counselor.Hub.InvokeAsync("Claim", conversationId);
 
         await counselor.Hub.InvokeAsync("RequestPhoneCall", conversationId);
@@ -145,14 +145,14 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         var clock = new ManualClock(MondayMorning);
         await using var server = await TestServer.StartAsync(_store, clock: clock);
         var resident = Payloads.RandomMobile();
-        var byText = await SmsAsync(server, resident.Dashed, "기초연금 서류 문의드립니다");
+        var byText = await server.SmsAsync(resident.Dashed, "기초연금 서류 문의드립니다");
 
         clock.Advance(TimeSpan.FromMinutes(5));
         var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
-        var chat = await KakaoAsync(server, userKey, "문자 보냈는데 전화로 상담하고 싶어요", extra: "CALL_REQUEST");
+        var chat = await server.KakaoAsync(userKey, "문자 보냈는데 전화로 상담하고 싶어요", extra: "CALL_REQUEST");
         Assert.NotEqual(byText, chat);
         clock.Advance(TimeSpan.FromMinutes(1));
-        await KakaoAsync(server, userKey, $"제 번호는 {resident.Dashed} 입니다");
+        await server.KakaoAsync(userKey, $"제 번호는 {resident.Dashed} 입니다");
 
         // One resident now: the chat's contact folded into the one who texted, the text conversation into the chat.
         Assert.Equal(1, await server.CountAsync("contacts", "phone = @E164", new { resident.E164 }));
@@ -162,7 +162,7 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         Assert.Equal(1, await server.CountAsync("messages", "conversation_id = @chat AND channel = 'sms' AND direction = 'in'", new { chat }));
 
         clock.Advance(TimeSpan.FromMinutes(3));
-        Assert.Equal(chat, await CallAsync(server, "outbound", resident.Compact, "answered"));
+        Assert.Equal(chat, await server.CallAsync("outbound", resident.Compact, "answered"));
         Assert.Equal(1, await server.CountAsync("callback_requests", "conversation_id = @chat AND status = 'completed'", new { chat }));
     }
 
@@ -173,49 +173,16 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         await using var server = await TestServer.StartAsync(_store, clock: clock);
         var resident = Payloads.RandomMobile();
 
-        var missed = await CallAsync(server, "inbound", resident.Compact, "missed");
+        var missed = await server.CallAsync("inbound", resident.Compact, "missed");
         Assert.Equal(1, await server.CountAsync("callback_requests",
             "conversation_id = @missed AND source = 'missed_call' AND status = 'requested' AND phone = @E164 AND due_at = @due",
             new { missed, resident.E164, due = clock.Now.AddMinutes(30).ToUniversalTime() }));
         Assert.Equal(1, await server.CountAsync("conversations", "id = @missed AND priority = 'high' AND due_reason = 'callback'", new { missed }));
 
         clock.Advance(TimeSpan.FromMinutes(10));
-        var answered = await CallAsync(server, "outbound", resident.Compact, "answered");
+        var answered = await server.CallAsync("outbound", resident.Compact, "answered");
         Assert.Equal(missed, answered);
         Assert.Equal(1, await server.CountAsync("callback_requests", "conversation_id = @missed AND status = 'completed' AND completed_by IS NOT NULL", new { missed }));
         Assert.Equal(1, await server.CountAsync("conversations", "id = @missed AND priority = 'normal' AND first_response_at IS NOT NULL AND due_at IS NULL", new { missed }));
-    }
-
-    private static async Task<Guid> CallAsync(TestServer server, string direction, string resident, string status)
-    {
-        var now = server.Clock.GetUtcNow();
-        var inbound = direction == "inbound";
-        var response = await server.PostSignedAsync("/webhooks/phone/transcripts", JsonSerializer.Serialize(new
-        {
-            callId = "call-" + Guid.NewGuid().ToString("N"), direction, callerNumber = inbound ? resident : "1899-6808", calledNumber = inbound ? "1899-6808" : resident,
-            status, startedAt = now, endedAt = now.AddMinutes(1), language = "ko-KR",
-            segments = status == "answered" ? new object[] { new { speaker = "counselor", startMs = 0, endMs = 1000, text = "전화드렸습니다", confidence = 0.9 } } : [],
-        }), TestServer.PhoneSecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-    }
-
-    private static async Task<Guid> KakaoAsync(TestServer server, string userKey, string text, string? extra = null)
-    {
-        var body = JsonSerializer.Serialize(new
-        {
-            user_key = userKey, sender_key = TestServer.NorthKakaoKey, serial_number = Guid.NewGuid().ToString("N"),
-            time = server.Clock.GetUtcNow().ToUnixTimeMilliseconds(), type = "text", content = text, extra,
-        });
-        var response = await server.PostSignedAsync("/webhooks/kakao/message", body, TestServer.KakaoSecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-    }
-
-    private static async Task<Guid> SmsAsync(TestServer server, string from, string text)
-    {
-        var response = await server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(from, text), TestServer.GatewaySecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
     }
 }

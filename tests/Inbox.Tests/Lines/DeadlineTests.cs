@@ -78,8 +78,8 @@ public abstract class DeadlineTests<TStore> where TStore : TestStore
         await using var server = await TestServer.StartAsync(_store, clock: clock);
         var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
 
-        var first = await KakaoAsync(server, userKey, "상담 가능한가요?");
-        await KakaoAsync(server, userKey, "답변 기다릴게요");
+        var first = await server.KakaoAsync(userKey, "상담 가능한가요?");
+        await server.KakaoAsync(userKey, "답변 기다릴게요");
         Assert.Equal(1, await server.CountAsync("messages", "conversation_id = @first AND direction = 'out'", new { first }));
         Assert.Equal(1, await server.CountAsync("messages", "conversation_id = @first AND direction = 'out' AND body LIKE '%11월 30일(월) 09:00부터%'", new { first }));
         Assert.Equal(1, await server.CountAsync("conversations", "id = @first AND line = 'live' AND due_at = @due", new { first, due = MondayClose.ToUniversalTime() }));
@@ -87,7 +87,7 @@ public abstract class DeadlineTests<TStore> where TStore : TestStore
         // In working hours the live line's first answer is due in minutes.
         clock.Now = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.FromHours(9));
         var otherKey = "u-" + Guid.NewGuid().ToString("N")[..12];
-        var live = await KakaoAsync(server, otherKey, "지금 상담 되나요?");
+        var live = await server.KakaoAsync(otherKey, "지금 상담 되나요?");
         var dueAt = clock.Now.AddMinutes(3).ToUniversalTime();
         Assert.Equal(1, await server.CountAsync("conversations", "id = @live AND due_at = @dueAt", new { live, dueAt }));
         Assert.Equal(0, await server.CountAsync("messages", "conversation_id = @live AND direction = 'out'", new { live }));
@@ -135,10 +135,10 @@ public abstract class DeadlineTests<TStore> where TStore : TestStore
         await using var manager = await HubUser.CreateAsync(server, "manager");
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
 
-        var ordinary = await SmsAsync(server, "자살예방센터 전화번호 알려주세요");
-        var earlier = await SmsAsync(server, "기초연금 신청 문의드립니다");
+        var ordinary = await server.SmsAsync(Payloads.RandomMobile().Dashed, "자살예방센터 전화번호 알려주세요");
+        var earlier = await server.SmsAsync(Payloads.RandomMobile().Dashed, "기초연금 신청 문의드립니다");
         clock.Advance(TimeSpan.FromMinutes(1));
-        var crisis = await SmsAsync(server, "요즘 너무 힘들어서 죽고 싶어요");
+        var crisis = await server.SmsAsync(Payloads.RandomMobile().Dashed, "요즘 너무 힘들어서 죽고 싶어요");
 
         var alert = await manager.Events.WaitForAsync("CrisisFlagged", c => c.GetProperty("conversationId").GetGuid() == crisis, Wait);
         Assert.False(string.IsNullOrEmpty(alert.GetProperty("phrase").GetString()));
@@ -154,24 +154,5 @@ public abstract class DeadlineTests<TStore> where TStore : TestStore
         clock.Advance(TimeSpan.FromMinutes(10));
         var breach = await manager.Events.WaitForAsync("SlaBreached", b => b.GetProperty("conversationId").GetGuid() == crisis, Wait);
         Assert.Equal("urgent", breach.GetProperty("reason").GetString());
-    }
-
-    private static async Task<Guid> SmsAsync(TestServer server, string text)
-    {
-        var response = await server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, text), TestServer.GatewaySecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-    }
-
-    private static async Task<Guid> KakaoAsync(TestServer server, string userKey, string text)
-    {
-        var body = JsonSerializer.Serialize(new
-        {
-            user_key = userKey, sender_key = TestServer.NorthKakaoKey, serial_number = Guid.NewGuid().ToString("N"),
-            time = server.Clock.GetUtcNow().ToUnixTimeMilliseconds(), type = "text", content = text,
-        });
-        var response = await server.PostSignedAsync("/webhooks/kakao/message", body, TestServer.KakaoSecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
     }
 }

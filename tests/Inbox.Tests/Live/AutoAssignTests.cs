@@ -43,9 +43,9 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
         await gone.DisposeAsync(); // the last connection closing makes a counselor offline
         await Eventually(async () => await server.CountAsync("accounts", "id = @AccountId AND presence = 'offline'", new { gone.AccountId }) == 1);
 
-        var first = await TextAsync(server, "첫 번째");
-        var second = await TextAsync(server, "두 번째");
-        var third = await TextAsync(server, "세 번째");
+        var first = await server.SmsAsync(Payloads.RandomMobile().Dashed, "첫 번째");
+        var second = await server.SmsAsync(Payloads.RandomMobile().Dashed, "두 번째");
+        var third = await server.SmsAsync(Payloads.RandomMobile().Dashed, "세 번째");
 
         var firstOwner = await AssigneeAsync(server, first);
         var secondOwner = await AssigneeAsync(server, second);
@@ -76,7 +76,7 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
 
         var owners = new List<Guid>();
         for (var i = 0; i < 4; i++)
-            owners.Add(await AssigneeAsync(server, await TextAsync(server, $"문의 {i}")));
+            owners.Add(await AssigneeAsync(server, await server.SmsAsync(Payloads.RandomMobile().Dashed, $"문의 {i}")));
 
         Assert.NotEqual(owners[0], owners[1]);
         Assert.Equal(owners[0], owners[2]);
@@ -89,8 +89,8 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
         await using var server = await TestServer.StartAsync(_store);
         await using var a = await HubUser.CreateAsync(server, "counselor");
         await a.Hub.InvokeAsync("SetPresence", "available");
-        var conversation = await TextAsync(server, "문의");
-        var marker = await TextAsync(server, "다음 문의");
+        var conversation = await server.SmsAsync(Payloads.RandomMobile().Dashed, "문의");
+        var marker = await server.SmsAsync(Payloads.RandomMobile().Dashed, "다음 문의");
         await a.Events.WaitForAsync("ConversationChanged", c => c.GetProperty("id").GetGuid() == marker, Wait);
         Assert.Equal(1, await server.CountAsync("conversations", "id = @conversation AND assignee_id IS NULL", new { conversation }));
     }
@@ -106,13 +106,6 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
             return assignee is not null;
         });
         return assignee!.Value;
-    }
-
-    private static async Task<Guid> TextAsync(TestServer server, string text)
-    {
-        var response = await server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, text), TestServer.GatewaySecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
     }
 
     private static async Task Eventually(Func<Task<bool>> condition)

@@ -60,12 +60,12 @@ public abstract class ReportTests<TStore> where TStore : TestStore
 
         // S1
         clock.Now = Nov(3, 10);
-        var s1 = await SmsAsync(server, s1Phone.Dashed, "기초생활수급 신청 서류가 궁금합니다");
+        var s1 = await server.SmsAsync(s1Phone.Dashed, "기초생활수급 신청 서류가 궁금합니다");
         await a.Hub.InvokeAsync("Claim", s1);
         clock.Now = Nov(3, 10, 30);
         await a.Hub.InvokeAsync<Guid[]>("Reply", s1, "신분증과 통장 사본이 필요합니다.", "s1-1");
         clock.Now = Nov(3, 11);
-        await SmsAsync(server, s1Phone.Dashed, "주민센터에서 신청하면 되나요?");
+        await server.SmsAsync(s1Phone.Dashed, "주민센터에서 신청하면 되나요?");
         clock.Now = Nov(3, 12);
         await a.Hub.InvokeAsync<Guid[]>("Reply", s1, "네, 동주민센터로 연계해 드리겠습니다.", "s1-2");
         clock.Now = Nov(3, 12, 30);
@@ -82,7 +82,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
 
         // S3: breached at its deadline, answered later.
         clock.Now = Nov(4, 9);
-        var s3 = await SmsAsync(server, Payloads.RandomMobile().Dashed, "긴급복지 지원 대상인지 알고 싶어요");
+        var s3 = await server.SmsAsync(Payloads.RandomMobile().Dashed, "긴급복지 지원 대상인지 알고 싶어요");
         await a.Hub.InvokeAsync("Claim", s3);
         clock.Now = Nov(5, 9);
         await manager.Events.WaitForAsync("SlaBreached", e => e.GetProperty("conversationId").GetGuid() == s3, Wait);
@@ -91,7 +91,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
 
         // S2: over a weekend.
         clock.Now = Nov(6, 17);
-        var s2 = await SmsAsync(server, Payloads.RandomMobile().Dashed, "건강검진 비용 지원이 되나요?");
+        var s2 = await server.SmsAsync(Payloads.RandomMobile().Dashed, "건강검진 비용 지원이 되나요?");
         await b.Hub.InvokeAsync("Claim", s2);
         clock.Now = Nov(9, 10);
         await b.Hub.InvokeAsync<Guid[]>("Reply", s2, "보건소 검진 지원을 안내드립니다.", "s2-1");
@@ -102,12 +102,12 @@ public abstract class ReportTests<TStore> where TStore : TestStore
         // K1: a quick live chat.
         var k1Key = "u-" + Guid.NewGuid().ToString("N")[..12];
         clock.Now = Nov(10, 14);
-        var k1 = await KakaoAsync(server, k1Key, "장애인 활동지원 문의합니다");
+        var k1 = await server.KakaoAsync(k1Key, "장애인 활동지원 문의합니다");
         await a.Hub.InvokeAsync("Claim", k1);
         clock.Now = Nov(10, 14, 2);
         await a.Hub.InvokeAsync<Guid[]>("Reply", k1, "네, 말씀하세요.", "k1-1");
         clock.Now = Nov(10, 14, 5);
-        await KakaoAsync(server, k1Key, "신청은 어디서 하나요?");
+        await server.KakaoAsync(k1Key, "신청은 어디서 하나요?");
         clock.Now = Nov(10, 14, 6);
         await a.Hub.InvokeAsync<Guid[]>("Reply", k1, "주민센터에서 하실 수 있습니다.", "k1-2");
         clock.Now = Nov(10, 14, 10);
@@ -115,7 +115,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
 
         // K2: the live line's first answer comes late.
         clock.Now = Nov(10, 15);
-        var k2 = await KakaoAsync(server, "u-" + Guid.NewGuid().ToString("N")[..12], "한부모 가족 지원 문의요");
+        var k2 = await server.KakaoAsync("u-" + Guid.NewGuid().ToString("N")[..12], "한부모 가족 지원 문의요");
         await b.Hub.InvokeAsync("Claim", k2);
         clock.Now = Nov(10, 15, 10);
         await manager.Events.WaitForAsync("SlaBreached", e => e.GetProperty("conversationId").GetGuid() == k2, Wait);
@@ -123,18 +123,18 @@ public abstract class ReportTests<TStore> where TStore : TestStore
 
         // P1: a call answered by A. P2: a missed call, called back by B.
         clock.Now = Nov(11, 10);
-        var p1 = await CallAsync(server, "inbound", Payloads.RandomMobile().Compact, "answered", a.Username);
+        var p1 = await server.CallAsync("inbound", Payloads.RandomMobile().Compact, "answered", a.Username);
         clock.Now = Nov(12, 10);
         var p2Phone = Payloads.RandomMobile();
-        var p2 = await CallAsync(server, "inbound", p2Phone.Compact, "missed", agent: null);
+        var p2 = await server.CallAsync("inbound", p2Phone.Compact, "missed", agent: null);
         clock.Now = Nov(12, 10, 20);
-        Assert.Equal(p2, await CallAsync(server, "outbound", p2Phone.Compact, "answered", b.Username));
+        Assert.Equal(p2, await server.CallAsync("outbound", p2Phone.Compact, "answered", b.Username));
 
         // S1 comes back.
         clock.Now = Nov(13, 10);
         await a.Hub.InvokeAsync("Reopen", s1);
         clock.Now = Nov(13, 10, 5);
-        Assert.Equal(s1, await SmsAsync(server, s1Phone.Dashed, "서류를 다시 확인하고 싶어요"));
+        Assert.Equal(s1, await server.SmsAsync(s1Phone.Dashed, "서류를 다시 확인하고 싶어요"));
         clock.Now = Nov(13, 10, 35);
         await a.Hub.InvokeAsync<Guid[]>("Reply", s1, "통장 사본은 최근 3개월분입니다.", "s1-3");
 
@@ -351,7 +351,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
         {
             for (var n = 0; n < 8; n++)
             {
-                var conversationId = await SmsAsync(server, Payloads.RandomMobile().Dashed, "주거급여 신청 문의드립니다");
+                var conversationId = await server.SmsAsync(Payloads.RandomMobile().Dashed, "주거급여 신청 문의드립니다");
                 await counselor.Hub.InvokeAsync("Claim", conversationId);
                 conversations.Add(conversationId);
                 using var start = new SemaphoreSlim(0);
@@ -387,7 +387,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
         for (var n = 0; n < 12; n++)
         {
             var resident = Payloads.RandomMobile().Dashed;
-            var conversationId = await SmsAsync(server, resident, "기초연금 문의드립니다");
+            var conversationId = await server.SmsAsync(resident, "기초연금 문의드립니다");
             await counselor.Hub.InvokeAsync("Claim", conversationId);
             using var start = new SemaphoreSlim(0);
             var reply = Task.Run(async () =>
@@ -398,7 +398,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
             var message = Task.Run(async () =>
             {
                 await start.WaitAsync();
-                Assert.Equal(conversationId, await SmsAsync(server, resident, "하나 더 여쭤볼게요"));
+                Assert.Equal(conversationId, await server.SmsAsync(resident, "하나 더 여쭤볼게요"));
             });
             start.Release(2);
             await Task.WhenAll(reply, message);
@@ -478,40 +478,6 @@ public abstract class ReportTests<TStore> where TStore : TestStore
                 }
             }
         }
-    }
-
-    private static async Task<Guid> SmsAsync(TestServer server, string from, string text)
-    {
-        var body = JsonSerializer.Serialize(new { messageId = "MO-" + Guid.NewGuid().ToString("N"), from, to = "1899-6808", text, receivedAt = server.Clock.GetUtcNow() });
-        var response = await server.PostSignedAsync("/webhooks/sms/gateway", body, TestServer.GatewaySecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-    }
-
-    private static async Task<Guid> KakaoAsync(TestServer server, string userKey, string text)
-    {
-        var body = JsonSerializer.Serialize(new
-        {
-            user_key = userKey, sender_key = TestServer.NorthKakaoKey, serial_number = Guid.NewGuid().ToString("N"),
-            time = server.Clock.GetUtcNow().ToUnixTimeMilliseconds(), type = "text", content = text,
-        });
-        var response = await server.PostSignedAsync("/webhooks/kakao/message", body, TestServer.KakaoSecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-    }
-
-    private static async Task<Guid> CallAsync(TestServer server, string direction, string resident, string status, string? agent)
-    {
-        var now = server.Clock.GetUtcNow();
-        var inbound = direction == "inbound";
-        var response = await server.PostSignedAsync("/webhooks/phone/transcripts", JsonSerializer.Serialize(new
-        {
-            callId = "call-" + Guid.NewGuid().ToString("N"), direction, callerNumber = inbound ? resident : "1899-6808", calledNumber = inbound ? "1899-6808" : resident,
-            agentId = agent, status, startedAt = now, endedAt = now.AddMinutes(1), language = "ko-KR",
-            segments = status == "answered" ? new object[] { new { speaker = "counselor", startMs = 0, endMs = 1000, text = "복지콜센터입니다", confidence = 0.9 } } : [],
-        }), TestServer.PhoneSecret);
-        response.EnsureSuccessStatusCode();
-        return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
     }
 }
 
