@@ -153,7 +153,7 @@ internal static class Seeder
         for (var i = 0; i < counselors.Length; i++)
             tables.Accounts.Add([counselors[i], Cli.Center, $"seed-counselor-{i + 1:00}", $"상담사 {i + 1:00}", "counselor", "seeded: cannot sign in", 0, null, null,
                 world.Start, "offline", null, null]);
-        await Writer.FlushAsync(db, store, tables);
+        await Writer.FlushAsync(db, tables);
 
         var arrivals = world.Arrivals(conversations);
         var contacts = Math.Max(1, conversations * 2 / 3);
@@ -168,7 +168,7 @@ internal static class Seeder
             {
                 messages += tables.Messages.Count;
                 ledger += tables.Ledger.Count;
-                await Writer.FlushAsync(db, store, tables);
+                await Writer.FlushAsync(db, tables);
                 Console.Write($"\r  {i + 1:N0} / {conversations:N0} conversations, {messages:N0} messages, {ledger:N0} ledger rows ({clock.Elapsed.TotalSeconds:0} s)   ");
             }
         }
@@ -413,7 +413,7 @@ internal sealed class Tables
 /// <summary>Bulk writes: binary COPY on PostgreSQL; one transaction of prepared inserts on SQLite (values bound as the application binds them).</summary>
 internal static class Writer
 {
-    public static async Task FlushAsync(DbConnection db, string store, Tables tables)
+    public static async Task FlushAsync(DbConnection db, Tables tables)
     {
         foreach (var (table, columns, rows) in tables.InOrder())
         {

@@ -1,3 +1,4 @@
+using Dapper;
 using Inbox.Tests.Infrastructure;
 using Npgsql;
 
@@ -88,24 +89,15 @@ public sealed class Cluster : IAsyncDisposable
     public async Task<long> ScalarAsync(string sql, object? args = null)
     {
         await using var connection = new NpgsqlConnection(DatabaseConnection);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        if (args is not null)
-            foreach (var p in args.GetType().GetProperties())
-                command.Parameters.AddWithValue(p.Name, p.GetValue(args) ?? DBNull.Value);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
+        return Convert.ToInt64(await connection.ExecuteScalarAsync(sql, args));
     }
 
+    /// <summary>The first column of every row, as text ("" for NULL).</summary>
     public async Task<List<string>> StringsAsync(string sql, object? args = null)
     {
         await using var connection = new NpgsqlConnection(DatabaseConnection);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        if (args is not null)
-            foreach (var p in args.GetType().GetProperties())
-                command.Parameters.AddWithValue(p.Name, p.GetValue(args) ?? DBNull.Value);
+        await using var reader = await connection.ExecuteReaderAsync(sql, args);
         var values = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
             values.Add(reader.IsDBNull(0) ? "" : reader.GetValue(0).ToString()!);
         return values;

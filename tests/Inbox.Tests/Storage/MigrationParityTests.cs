@@ -29,10 +29,11 @@ public sealed partial class MigrationParityTests
     }
 
     /// <summary>Indexes a dialect has instead of PostgreSQL's, each for a reason of that database.</summary>
-    private static readonly Dictionary<string, (string[] Without, string[] With, string Why)> Unlike = new()
+    private static readonly Dictionary<string, (string[] Without, string[] With)> Unlike = new()
     {
-        ["sqlite"] = (["ix_report_events_kind"], ["ux_report_events_id"],
-            "SQLite keeps the ledger clustered on (center_id, at, id), so a period is one contiguous read; the id stays unique by an index"),
+        // SQLite keeps the ledger clustered on (center_id, at, id), so a period is one contiguous read without the
+        // kind-first index; the id, the primary key elsewhere, stays unique by an index.
+        ["sqlite"] = (["ix_report_events_kind"], ["ux_report_events_id"]),
     };
 
     [Theory]
@@ -42,7 +43,7 @@ public sealed partial class MigrationParityTests
         var expected = Parse("postgres");
         var actual = Parse(dialect);
         Assert.NotEmpty(expected.Indexes);
-        var (without, with, _) = Unlike.GetValueOrDefault(dialect, ([], [], ""));
+        var (without, with) = Unlike.GetValueOrDefault(dialect, ([], []));
         foreach (var name in without)
             expected.Indexes.Remove(name);
         Assert.Equal(expected.Indexes.Keys.Concat(with).Order(), actual.Indexes.Keys.Order());
