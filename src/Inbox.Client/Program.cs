@@ -36,7 +36,7 @@ if (!signIn.IsSuccessStatusCode)
 }
 var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
 
-await using var hub = HubClient.Build(HubClient.HubUri(options.Url, "/hubs/inbox", token));
+await using var hub = HubClient.Build(options.Url, token);
 foreach (var method in new[] { "ConversationChanged", "MessageAdded", "MessageUpdated", "PresenceChanged", "Typing" })
     hub.On<JsonElement>(method, payload => Console.WriteLine($"<< {method} {Describe(method, payload)}"));
 hub.Closed += error =>

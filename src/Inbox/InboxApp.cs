@@ -12,10 +12,10 @@ using Inbox.Outbound;
 using Inbox.Reports;
 using Inbox.Outbound.Senders;
 using Inbox.Storage;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Inbox;
@@ -67,7 +67,14 @@ public static class InboxApp
         services.AddHostedService<SlaWatcher>();
         services.AddChannelSenders();
         services.AddHostedService<OutboxWorker>();
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024) // a reply is at most 10,000 characters
+        // HubSessionFilter logs each refused or failed invocation once; the framework would add an error with a stack
+        // trace for every refusal a counselor meets (a HubException is an answer, not a fault).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical);
+        services.AddSignalR(o =>
+            {
+                o.MaximumReceiveMessageSize = 64 * 1024; // a reply is at most 10,000 characters
+                o.AddFilter<HubSessionFilter>();
+            })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Encoder = ConversationStore.Json.Encoder);
 
         services.Scan(scan => scan.FromAssemblyOf<IWebhookChannel>()
@@ -78,12 +85,12 @@ public static class InboxApp
         services.Configure<AuthOptions>(configuration.GetSection("Auth"));
         services.AddMemoryCache();
         services.AddSingleton<AccountStore>();
-        services.AddSingleton<TokenService>();
         services.AddSingleton<AuthService>();
         services.AddSingleton<BootstrapAdmin>();
         services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
-        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddInboxAuthentication();
+        services.AddSingleton<HubSessionFilter>();
+        services.AddHostedService<HubSessionSweeper>();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
@@ -140,7 +147,7 @@ public static class InboxApp
         // An unknown channel is told so plainly (rather than being asked to sign in).
         webhooks.Map("/{**path}", (string? path) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
             title: "No such webhook.", detail: $"There is no webhook at /webhooks/{path}. See the README for the endpoints of each channel."));
-        app.MapHub<InboxHub>("/hubs/inbox");
+        app.MapHub<InboxHub>("/hubs/inbox", o => o.CloseOnAuthenticationExpiration = true);
         app.MapAccounts();
         app.MapConversations();
         app.MapAudit();

@@ -26,15 +26,18 @@ public sealed record Account
     public DateTimeOffset CreatedAt { get; init; }
 }
 
-/// <summary>The signed-in account behind a request, read from its token.</summary>
+/// <summary>The signed-in account behind a request, read from its token's claims (kept under their JWT names).</summary>
 public sealed record Caller(Guid AccountId, string Username, string Role, string CenterId)
 {
+    public const string IdClaim = "sub";
+    public const string NameClaim = "unique_name";
+    public const string RoleClaim = "role";
     public const string CenterClaim = "center";
 
     public static Caller From(ClaimsPrincipal user) => new(
-        Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The request is not signed in.")),
-        user.FindFirstValue(ClaimTypes.Name) ?? "",
-        user.FindFirstValue(ClaimTypes.Role) ?? "",
+        Guid.Parse(user.FindFirstValue(IdClaim) ?? throw new InvalidOperationException("The request is not signed in.")),
+        user.FindFirstValue(NameClaim) ?? "",
+        user.FindFirstValue(RoleClaim) ?? "",
         user.FindFirstValue(CenterClaim) ?? "");
 }
 

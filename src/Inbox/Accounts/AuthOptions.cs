@@ -6,6 +6,7 @@ public sealed class AuthOptions
     public JwtOptions Jwt { get; set; } = new();
     public LockoutOptions Lockout { get; set; } = new();
     public BootstrapOptions Bootstrap { get; set; } = new();
+    public SessionOptions Sessions { get; set; } = new();
 
     public sealed class JwtOptions
     {
@@ -19,6 +20,13 @@ public sealed class AuthOptions
     {
         public int MaxFailedAttempts { get; set; } = 5;
         public int Minutes { get; set; } = 15;
+    }
+
+    public sealed class SessionOptions
+    {
+        /// <summary>How often a signed-in session's account is looked at again (REST requests, hub invocations, and the sweep
+        /// that closes hub connections): a disabled account stops within about this. Between 1 and 15.</summary>
+        public int CheckSeconds { get; set; } = 10;
     }
 
     public sealed class BootstrapOptions

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -7,7 +6,8 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Inbox.Accounts;
 
-/// <summary>Issues and validates the JWT access tokens (HS256) that the API and the hub accept.</summary>
+/// <summary>Issues the JWT access tokens (HS256) that the API and the hub accept, and owns the rules that validate them
+/// (the JwtBearer handler is configured with <see cref="ValidationParameters"/>).</summary>
 public sealed class TokenService
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
@@ -33,7 +33,25 @@ public sealed class TokenService
         {
             _key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(configured));
         }
+        ValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer,
+            ValidAudience = _options.Issuer,
+            IssuerSigningKey = _key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ClockSkew = ClockSkew,
+            NameClaimType = Caller.NameClaim,
+            RoleClaimType = Caller.RoleClaim,
+            // The application's clock, not the library's: the same clock that issued the token judges it.
+            LifetimeValidator = (notBefore, expires, _, p) => expires is { } e && e > Now - p.ClockSkew && (notBefore is null || notBefore <= Now + p.ClockSkew),
+        };
     }
+
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
+    public TokenValidationParameters ValidationParameters { get; }
+
+    private DateTime Now => _clock.GetUtcNow().UtcDateTime;
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(Account account)
     {
@@ -49,40 +67,12 @@ public sealed class TokenService
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
             Claims = new Dictionary<string, object>
             {
-                [JwtRegisteredClaimNames.Sub] = account.Id.ToString(),
-                [JwtRegisteredClaimNames.UniqueName] = account.Username,
-                ["role"] = account.Role,
+                [Caller.IdClaim] = account.Id.ToString(),
+                [Caller.NameClaim] = account.Username,
+                [Caller.RoleClaim] = account.Role,
                 [Caller.CenterClaim] = account.CenterId,
             },
         });
         return (token, expires);
-    }
-
-    /// <summary>The principal of a valid token, or null with the reason.</summary>
-    public async Task<(ClaimsPrincipal? Principal, string? Failure)> ValidateAsync(string token)
-    {
-        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidIssuer = _options.Issuer,
-            ValidAudience = _options.Issuer,
-            IssuerSigningKey = _key,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            ClockSkew = TimeSpan.FromSeconds(30),
-            LifetimeValidator = (notBefore, expires, _, p) =>
-                expires is { } e && e > _clock.GetUtcNow().UtcDateTime - p.ClockSkew && (notBefore is null || notBefore <= _clock.GetUtcNow().UtcDateTime + p.ClockSkew),
-        });
-        if (!result.IsValid)
-            return (null, result.Exception is SecurityTokenExpiredException or SecurityTokenInvalidLifetimeException ? "The access token has expired." : "The access token is invalid.");
-        var claims = result.ClaimsIdentity.Claims;
-        string Get(string type) => claims.FirstOrDefault(c => c.Type == type)?.Value ?? "";
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ClaimTypes.NameIdentifier, Get(JwtRegisteredClaimNames.Sub)),
-                new Claim(ClaimTypes.Name, Get(JwtRegisteredClaimNames.UniqueName)),
-                new Claim(ClaimTypes.Role, Get("role")),
-                new Claim(Caller.CenterClaim, Get(Caller.CenterClaim)),
-            ],
-            BearerAuthenticationHandler.SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        return (new ClaimsPrincipal(identity), null);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Inbox.Accounts;
 using Inbox.Audit;
 using Inbox.Conversations;
@@ -32,7 +31,7 @@ public sealed class InboxHub(
             await Groups.AddToGroupAsync(Context.ConnectionId, HubGroups.Queue(caller.CenterId));
             await Groups.AddToGroupAsync(Context.ConnectionId, HubGroups.Account(caller.AccountId));
         }
-        connections.Add(caller.AccountId);
+        connections.Add(caller.AccountId, Context);
         bus.ConnectionsChanged(caller.AccountId);
         await base.OnConnectedAsync();
     }
@@ -42,7 +41,7 @@ public sealed class InboxHub(
         var caller = Caller;
         // The last connection of a counselor on this node and on every other live node going away means they are offline
         // (no auto-assignment to them). A node that dies cannot say so: the Redis bus's presence sweep does it for it.
-        if (connections.Remove(caller.AccountId) == 0)
+        if (connections.Remove(caller.AccountId, Context.ConnectionId) == 0)
         {
             bus.ConnectionsChanged(caller.AccountId);
             try
@@ -154,24 +153,50 @@ public sealed class InboxHub(
     }
 }
 
-/// <summary>Open hub connections per account on this node.</summary>
+/// <summary>Open hub connections on this node, by account: how many (presence, auto-assignment), and the connections
+/// themselves, so the session sweep can close those whose account may no longer act.</summary>
 public sealed class ConnectionCounter
 {
-    private readonly ConcurrentDictionary<Guid, int> _counts = new();
+    private readonly Dictionary<Guid, Dictionary<string, HubCallerContext>> _byAccount = [];
 
     /// <summary>The accounts holding at least one connection on this node.</summary>
-    public IReadOnlyCollection<Guid> Accounts => [.. _counts.Where(c => c.Value > 0).Select(c => c.Key)];
+    public IReadOnlyCollection<Guid> Accounts
+    {
+        get { lock (_byAccount) return [.. _byAccount.Keys]; }
+    }
 
-    public int Count(Guid accountId) => _counts.GetValueOrDefault(accountId);
+    public int Count(Guid accountId)
+    {
+        lock (_byAccount) return _byAccount.TryGetValue(accountId, out var c) ? c.Count : 0;
+    }
 
-    public void Add(Guid accountId) => _counts.AddOrUpdate(accountId, 1, (_, n) => n + 1);
+    /// <summary>Every connection on this node, with the account signed in on it.</summary>
+    public IReadOnlyList<HubCallerContext> Connections()
+    {
+        lock (_byAccount) return [.. _byAccount.Values.SelectMany(c => c.Values)];
+    }
+
+    public void Add(Guid accountId, HubCallerContext connection)
+    {
+        lock (_byAccount)
+        {
+            if (!_byAccount.TryGetValue(accountId, out var connections))
+                _byAccount[accountId] = connections = [];
+            connections[connection.ConnectionId] = connection;
+        }
+    }
 
     /// <summary>Returns how many connections the account still has.</summary>
-    public int Remove(Guid accountId)
+    public int Remove(Guid accountId, string connectionId)
     {
-        var left = _counts.AddOrUpdate(accountId, 0, (_, n) => Math.Max(0, n - 1));
-        if (left == 0)
-            _counts.TryRemove(new KeyValuePair<Guid, int>(accountId, 0));
-        return left;
+        lock (_byAccount)
+        {
+            if (!_byAccount.TryGetValue(accountId, out var connections))
+                return 0;
+            connections.Remove(connectionId);
+            if (connections.Count == 0)
+                _byAccount.Remove(accountId);
+            return connections.Count;
+        }
     }
 }

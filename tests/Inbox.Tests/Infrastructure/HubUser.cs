@@ -51,7 +51,7 @@ public sealed class HubUser : IAsyncDisposable
 
     private static async Task<(HubConnection, EventRecorder)> ConnectAsync(IInboxEndpoint server, string token)
     {
-        var hub = HubClient.Build(HubClient.HubUri(server.BaseAddress, "/hubs/inbox", token));
+        var hub = HubClient.Build(server.BaseAddress, token);
         var events = new EventRecorder();
         foreach (var method in PushMethods)
             events.Record(hub, method);
