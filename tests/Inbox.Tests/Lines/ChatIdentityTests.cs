@@ -80,6 +80,9 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
         Assert.Equal(bKey, sent.GetProperty("metadata").GetProperty("to").GetString());
         Assert.Equal(0, await server.CountAsync("messages", "direction = 'out' AND metadata LIKE @to AND conversation_id <> @aConversation",
             new { to = $"%{a.E164}%", aConversation }));
+        var sms = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            chatDesk.Hub.InvokeAsync<Guid[]>("ReplyOn", bConversation, "sms", "문자로 보내드릴게요", "desk-2"));
+        Assert.Contains("no phone number", sms.Message);
 
         var aAfter = await shelter.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{aConversation}");
         Assert.Equal("open", aAfter.GetProperty("conversation").GetProperty("status").GetString());
