@@ -252,6 +252,44 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
         Assert.Equal(0, await server.CountAsync("conversation_events", "type = 'contact.linked'"));
     }
 
+    [Fact]
+    public async Task The_upgrade_drops_the_identities_the_old_code_made_from_numbers_typed_in_chats_and_keeps_real_ones()
+    {
+        var clock = new ManualClock(MondayMorning);
+        var typed = Payloads.RandomMobile();
+        var texter = Payloads.RandomMobile();
+        var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
+        string connectionString;
+        Guid chat, chatContact;
+        await using (var before = await TestServer.StartAsync(_store, clock: clock))
+        {
+            connectionString = before.ConnectionString;
+            await before.SmsAsync(texter.Dashed, "장애인 활동지원 문의");
+            chat = await before.KakaoAsync(userKey, "전화주세요");
+            await before.KakaoAsync(userKey, typed.Dashed);
+            // What the old code wrote for the typed number: the chat contact's phone and identities "given by the resident".
+            var database = before.Services.GetRequiredService<Inbox.Storage.Database>();
+            await using (var s = await database.BeginAsync(CancellationToken.None))
+            {
+                chatContact = (await s.SingleOrDefaultAsync<Guid>("SELECT contact_id FROM conversations WHERE id = @chat", new { chat }, CancellationToken.None))!;
+                await s.ExecuteAsync("UPDATE contacts SET phone = @E164 WHERE id = @chatContact", new { typed.E164, chatContact }, CancellationToken.None);
+                foreach (var channel in new[] { "sms", "phone" })
+                    await s.ExecuteAsync(
+                        "INSERT INTO channel_identities (id, center_id, contact_id, channel, address, source, created_at) VALUES (@id, 'north', @chatContact, @channel, @E164, 'resident', @now)",
+                        new { id = Guid.NewGuid(), chatContact, channel, typed.E164, now = clock.Now }, CancellationToken.None);
+                await s.ExecuteAsync("DELETE FROM schema_migrations WHERE version = 4", null, CancellationToken.None);
+                await s.CommitAsync(CancellationToken.None);
+            }
+            Assert.Equal(chat, await before.SmsAsync(typed.Dashed, "여보세요")); // the hole: a text from the typed number joins the chat
+        }
+
+        await using var after = await TestServer.StartAsync(_store, connectionString: connectionString, clock: clock);
+        Assert.Equal(0, await after.CountAsync("channel_identities", "source = 'resident'"));
+        Assert.Equal(1, await after.CountAsync("contacts", "id = @chatContact AND phone IS NULL", new { chatContact }));
+        Assert.Equal(1, await after.CountAsync("channel_identities i JOIN contacts k ON k.id = i.contact_id", "k.phone = @E164 AND i.channel = 'sms'", new { texter.E164 }));
+        Assert.NotEqual(chat, await after.SmsAsync(typed.Dashed, "다시 문자드려요"));
+    }
+
     private static async Task<List<JsonElement>> MessagesAsync(HubUser user, Guid conversationId) =>
         [.. (await user.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{conversationId}")).GetProperty("messages").EnumerateArray()];
 }
