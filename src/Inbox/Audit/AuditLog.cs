@@ -15,6 +15,8 @@ public static class AuditActions
     public const string AccountDisabled = "account.disabled";
     public const string AccountEnabled = "account.enabled";
     public const string AccountLocked = "account.locked";
+    /// <summary>A counselor joined a chat contact with a resident's record after verifying the person (detail: why).</summary>
+    public const string ContactLinked = "contact.linked";
     public const string ReportRead = "report.read";
     public const string ReportExported = "report.exported";
     public const string AuditRead = "audit.read";
@@ -59,8 +61,15 @@ public sealed class AuditLog(Database database, TimeProvider clock)
     {
         if (entries.Count == 0)
             return;
-        var at = clock.GetUtcNow();
         await using var s = await database.BeginAsync(ct);
+        await AppendAsync(s, entries, ct);
+        await s.CommitAsync(ct);
+    }
+
+    /// <summary>Writes the entries inside the caller's transaction: a change to a record and its audit row commit together.</summary>
+    public async Task AppendAsync(DbSession s, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        var at = clock.GetUtcNow();
         await s.ExecuteAsync(
             """
             INSERT INTO audit_log (id, at, center_id, account_id, username, source_ip, action, contact_id, conversation_id, detail)
@@ -68,7 +77,6 @@ public sealed class AuditLog(Database database, TimeProvider clock)
             """,
             entries.Select(e => new { Id = Ids.New(), At = at, e.CenterId, e.AccountId, e.Username, e.SourceIp, e.Action, e.ContactId, e.ConversationId, e.Detail }),
             ct);
-        await s.CommitAsync(ct);
     }
 
     /// <summary>The records of a center matching the filter, newest first; <see cref="AuditQuery.Before"/> pages on from a record.</summary>

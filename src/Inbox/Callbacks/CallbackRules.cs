@@ -40,12 +40,20 @@ public sealed record CallbackRow
     public int Attempts { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
     public Guid? CompletedBy { get; init; }
+    /// <summary>The contact's own number (from an SMS or phone identity, or linked by a counselor), when read with it.</summary>
+    public string? ContactPhone { get; init; }
+
+    /// <summary>
+    /// Whether the number to call is the resident's own: the one their SMS or calls came from, or one a counselor linked
+    /// after verifying them. False for a number typed in a chat ("given in chat, not verified").
+    /// </summary>
+    public bool PhoneVerified => Phone is not null && Phone == ContactPhone;
 }
 
 /// <summary>
 /// Switch to phone: a resident asks to be called (the Kakao call button, or in words) or a counselor offers it. The
 /// request carries the contact's number — asked for and read from the resident's next message when a Kakao contact has
-/// none, then linked to the contact as given by the resident — is due in minutes in working hours (else at the next
+/// none, kept on the request only (a claim, never joined to a record) — is due in minutes in working hours (else at the next
 /// opening), lifts the conversation to the top of the queue, and is completed by the next answered call with that number.
 /// </summary>
 public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines)
@@ -102,7 +110,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         {
             // We asked for a number: the resident's answer carries it.
             if (FindPhoneNumber(m.Body) is { } phone)
-                return await LinkNumberAsync(s, calendar, open, phone, assigneeId, now, ct);
+                return await TakeNumberAsync(s, open, phone, assigneeId, ct);
             return [];
         }
         if (open is not null)
@@ -150,68 +158,56 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         return events;
     }
 
-    private async Task<List<NewEvent>> LinkNumberAsync(DbSession s, BusinessCalendar calendar, CallbackRow open, string phone, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// The number in a chat answer is the number to call back and nothing more: it is a claim, not a verified identity.
+    /// It never joins the chat to a resident the center knows by that number, never gives the chat's contact a number
+    /// or an SMS/phone identity, and so never changes what the chat shows or where replies go. A counselor joins the
+    /// records after verifying the person (<see cref="ConversationService.LinkContactAsync"/>).
+    /// </summary>
+    private static async Task<List<NewEvent>> TakeNumberAsync(DbSession s, CallbackRow open, string phone, Guid? assigneeId, CancellationToken ct)
     {
         await s.ExecuteAsync("UPDATE callback_requests SET phone = @phone WHERE id = @Id", new { phone, open.Id }, ct);
-        var events = new List<NewEvent>();
-        var owner = await s.SingleOrDefaultAsync<Guid?>("SELECT id FROM contacts WHERE center_id = @CenterId AND phone = @phone", new { open.CenterId, phone }, ct);
-        if (owner is null)
-        {
-            await s.ExecuteAsync("UPDATE contacts SET phone = @phone WHERE id = @ContactId AND phone IS NULL", new { phone, open.ContactId }, ct);
-            owner = open.ContactId;
-        }
-        else if (owner != open.ContactId)
-        {
-            events.AddRange(await MergeAsync(s, calendar, open, owner.Value, now, ct));
-        }
-        // Recorded as given by the resident, so the call that follows joins this conversation.
-        foreach (var channel in new[] { Channel.Phone, Channel.Sms })
-        {
-            await s.ExecuteAsync(
-                s.Dialect.InsertIgnoringDuplicates("channel_identities", "id, center_id, contact_id, channel, address, source, created_at",
-                    "@id, @CenterId, @owner, @channel, @phone, 'resident', @now"),
-                new { id = Ids.New(), open.CenterId, owner, channel, phone, now }, ct);
-        }
-        events.Add(new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "number_given" }, null, assigneeId));
-        return events;
+        return [new NewEvent(open.CenterId, open.ConversationId, EventType.CallbackChanged, new { callbackId = open.Id, change = "number_given" }, null, assigneeId)];
     }
 
     /// <summary>
-    /// The number belongs to a resident the center already knows (they texted or called before): this chat is theirs.
-    /// The chat's contact is folded into theirs, and their open conversation, if any, into this one (it is resolved as
-    /// merged; its history stays in its events).
+    /// The open request a counselor's call was made for, when the call belongs to it rather than to the number's owner:
+    /// the call names the request (<c>callbackId</c>), or it goes out to a number that was only given in a chat (no
+    /// resident of the center is known by it). The call then joins that request's conversation without making the number
+    /// the chat's. A call to a number the center knows, or any call from a resident, goes to the number's owner as always.
     /// </summary>
-    private static async Task<List<NewEvent>> MergeAsync(DbSession s, BusinessCalendar calendar, CallbackRow open, Guid owner, DateTimeOffset now, CancellationToken ct)
+    public static async Task<CallbackRow?> FindRequestForCallAsync(DbSession s, InboundMessage m, CancellationToken ct)
     {
-        var events = new List<NewEvent>();
-        var merged = open.ContactId;
-        await s.ExecuteAsync("UPDATE contacts SET last_seen_at = @now WHERE id = @owner", new { now, owner }, ct); // the owner's row lock
-        var other = await s.SingleOrDefaultAsync<OpenOther>(
-            "SELECT id, assignee_id FROM conversations WHERE contact_id = @owner AND status <> 'resolved'", new { owner }, ct);
-        if (other is not null)
+        if (m.Channel != Channel.Phone || m.Direction != Direction.Out)
+            return null;
+        if (m.Metadata.GetValueOrDefault("callbackId") is string named)
         {
-            await s.ExecuteAsync(
-                "UPDATE callback_requests SET status = 'cancelled' WHERE conversation_id = @Id AND status IN ('requested', 'claimed')", new { other.Id }, ct);
-            await s.ExecuteAsync("UPDATE callback_requests SET conversation_id = @ConversationId WHERE conversation_id = @Id",
-                new { open.ConversationId, other.Id }, ct);
-            await s.ExecuteAsync("UPDATE messages SET conversation_id = @ConversationId WHERE conversation_id = @Id", new { open.ConversationId, other.Id }, ct);
-            await Ledger.RecordResolutionAsync(s, calendar, other.Id, other.AssigneeId, ResolutionOutcome.Merged, now, ct);
-            await s.ExecuteAsync("UPDATE conversations SET status = 'resolved', resolved_at = @now WHERE id = @Id", new { now, other.Id }, ct);
-            events.Add(new NewEvent(open.CenterId, other.Id, EventType.ConversationResolved, new { mergedInto = open.ConversationId }, null, other.AssigneeId));
+            return Guid.TryParse(named, out var id)
+                ? await s.SingleOrDefaultAsync<CallbackRow>(
+                    $"{OpenRequests} AND r.id = @id", new { id, m.CenterId }, ct)
+                : null;
         }
-        await s.ExecuteAsync("UPDATE channel_identities SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
-        await s.ExecuteAsync("UPDATE conversations SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
-        await s.ExecuteAsync("UPDATE messages SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
-        await s.ExecuteAsync("UPDATE callback_requests SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
-        await s.ExecuteAsync("DELETE FROM contacts WHERE id = @merged", new { merged }, ct);
-        return events;
+        if (await s.ScalarAsync<long>(
+                "SELECT COUNT(*) FROM channel_identities WHERE center_id = @CenterId AND channel IN ('sms', 'phone') AND address = @ResidentPhone",
+                new { m.CenterId, m.ResidentPhone }, ct) > 0)
+            return null;
+        return await s.SingleOrDefaultAsync<CallbackRow>(
+            $"{OpenRequests} AND r.phone = @ResidentPhone ORDER BY r.requested_at DESC {s.Dialect.Limit("1")}", new { m.CenterId, m.ResidentPhone }, ct);
     }
 
-    private sealed record OpenOther
-    {
-        public Guid Id { get; init; }
-        public Guid? AssigneeId { get; init; }
-    }
+    private static readonly string OpenRequests =
+        $"""
+        SELECT {string.Join(", ", Columns.Split(", ").Select(c => "r." + c))}
+        FROM callback_requests r JOIN conversations c ON c.id = r.conversation_id
+        WHERE r.center_id = @CenterId AND r.status IN ('requested', 'claimed') AND c.status <> 'resolved'
+        """;
+
+    /// <summary>Callback requests with their contact's number, as counselors see them (<see cref="CallbackRow.PhoneVerified"/>).</summary>
+    public static readonly string ViewSql =
+        $"""
+        SELECT {string.Join(", ", Columns.Split(", ").Select(c => "r." + c))}, k.phone AS contact_phone
+        FROM callback_requests r JOIN contacts k ON k.id = r.contact_id
+        """;
 
     private static async Task<List<NewEvent>> OnCallAsync(DbSession s, BusinessCalendar calendar, InboundMessage m, CallbackRow open, Guid messageId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {

@@ -166,10 +166,7 @@ public sealed class ConversationQueries(Database database)
             FROM transcript_segments t JOIN messages m ON m.id = t.message_id WHERE m.conversation_id = @id ORDER BY t.message_id, t.ordinal
             """, new { id }, ct);
         var callbacks = await s.QueryAsync<Inbox.Callbacks.CallbackRow>(
-            $"""
-            SELECT id, center_id, conversation_id, contact_id, phone, source, status, requested_at, due_at, due_calendar_version, attempts, completed_at, completed_by
-            FROM callback_requests WHERE conversation_id = @id ORDER BY requested_at, {s.Dialect.IdOrder("id")}
-            """, new { id }, ct);
+            $"{Inbox.Callbacks.CallbackRules.ViewSql} WHERE r.conversation_id = @id ORDER BY r.requested_at, {s.Dialect.IdOrder("r.id")}", new { id }, ct);
         var referrals = await s.QueryAsync<ReferralRow>(
             $"SELECT id, kind, target, note, referred_by, referred_at FROM referrals WHERE conversation_id = @id ORDER BY referred_at, {s.Dialect.IdOrder("id")}", new { id }, ct);
         return new ConversationDetail(conversation, contact!, identities, messages, attachments, segments, callbacks, referrals);

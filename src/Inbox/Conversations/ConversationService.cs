@@ -1,7 +1,9 @@
 using Inbox.Accounts;
+using Inbox.Audit;
 using Inbox.Calendar;
 using Inbox.Callbacks;
 using Inbox.Centers;
+using Inbox.Contacts;
 using Inbox.Live;
 using Inbox.Outbound;
 using Inbox.Reports;
@@ -19,10 +21,16 @@ public enum Refusal
 }
 
 /// <summary>A counselor's action that cannot be done; the message is shown to them as it is.</summary>
-public sealed class ConversationActionException(string message, Refusal refusal = Refusal.Conflict) : Exception(message)
+public sealed class ConversationActionException(string message, Refusal refusal = Refusal.Conflict, string? field = null) : Exception(message)
 {
     public Refusal Refusal { get; } = refusal;
+
+    /// <summary>The request field that was refused, when one was (the HTTP API names it under <c>errors</c>).</summary>
+    public string? Field { get; } = field;
 }
+
+/// <summary>What a link did: the contact the conversation now belongs to, and the resident's open conversation merged into it.</summary>
+public sealed record LinkResult(Guid ContactId, Guid? MergedConversationId);
 
 public sealed record ConversationState
 {
@@ -38,7 +46,7 @@ public sealed record ConversationState
 /// <summary>What counselors do to conversations: claim, reply, note, transfer, resolve, reopen; and their presence.</summary>
 public sealed class ConversationService(
     Database database, ConversationStore store, CenterDirectory centers, CalendarService calendars, CallbackRules callbacks,
-    EventSignal events, OutboxSignal outbox, TimeProvider clock)
+    AuditLog audit, EventSignal events, OutboxSignal outbox, TimeProvider clock)
 {
     public const int MaxReplyLength = 10_000;
     public const int MaxClientMessageIdLength = 100;
@@ -297,6 +305,108 @@ public sealed class ConversationService(
             outbox.Ring();
     }
 
+    public const int MaxLinkReasonLength = 500;
+
+    /// <summary>
+    /// Joins the conversation's contact with a resident's record: a counselor's decision after verifying the person (on the
+    /// callback's call, for instance) — never the number a chat user typed. The target is a contact of the caller's center
+    /// (<paramref name="contactId"/>) or a number (<paramref name="phone"/>). A number nobody in the center has becomes this
+    /// contact's own (SMS and phone identities, source "counselor"); another resident's record takes this contact in:
+    /// its identities, conversations and callbacks move to that resident, and the resident's open conversation, if any,
+    /// joins this one (resolved as merged). The assignee or a manager only; recorded in the access log with who and why,
+    /// in the same transaction.
+    /// </summary>
+    public async Task<LinkResult> LinkContactAsync(
+        Caller caller, Guid conversationId, Guid? contactId, string? phone, string? reason, string? sourceIp, CancellationToken ct)
+    {
+        reason = string.IsNullOrWhiteSpace(reason) ? null : Privacy.ResidentRegistrationNumber.Mask(reason.Trim());
+        if (reason is null || reason.Length > MaxLinkReasonLength)
+            throw new ConversationActionException(
+                $"Say how you verified the person (1 to {MaxLinkReasonLength} characters).", Refusal.Invalid, "reason");
+        if ((contactId is null) == (phone is null))
+            throw new ConversationActionException("Name either the resident's contactId or their phone number.", Refusal.Invalid, contactId is null ? "contactId" : "phone");
+        string? number = null;
+        if (phone is not null && !KoreanPhoneNumber.TryNormalize(phone, out number, out var error))
+            throw new ConversationActionException($"'phone' is not a valid phone number: {error}", Refusal.Invalid, "phone");
+
+        var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
+        await using var s = await database.BeginAsync(ct);
+        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        RequireWorker(caller, state, "link it to a resident's record");
+        var now = clock.GetUtcNow();
+        var target = contactId is not null
+            ? await s.SingleOrDefaultAsync<LinkTarget>("SELECT id, phone FROM contacts WHERE id = @contactId AND center_id = @CenterId", new { contactId, caller.CenterId }, ct)
+                ?? throw new ConversationActionException("No such resident in your center.", Refusal.NotFound)
+            : await s.SingleOrDefaultAsync<LinkTarget>("SELECT id, phone FROM contacts WHERE center_id = @CenterId AND phone = @number", new { caller.CenterId, number }, ct);
+        if (target?.Id == state.ContactId)
+            throw new ConversationActionException("This conversation is already that resident's.");
+
+        var newEvents = new List<NewEvent>();
+        Guid owner;
+        string detail;
+        if (target is null)
+        {
+            // A verified number nobody has: it becomes this resident's, so texts and calls from it join their record.
+            if (state.ContactPhone is not null)
+                throw new ConversationActionException("This resident already has a number; link the record of the other number instead.");
+            await s.ExecuteAsync("UPDATE contacts SET phone = @number WHERE id = @ContactId", new { number, state.ContactId }, ct);
+            foreach (var channel in new[] { Channel.Sms, Channel.Phone })
+            {
+                await s.ExecuteAsync(
+                    s.Dialect.InsertIgnoringDuplicates("channel_identities", "id, center_id, contact_id, channel, address, source, created_at",
+                        "@id, @CenterId, @ContactId, @channel, @number, 'counselor', @now"),
+                    new { id = Ids.New(), caller.CenterId, state.ContactId, channel, number, now }, ct);
+            }
+            owner = state.ContactId;
+            detail = $"number {KoreanPhoneNumber.Mask(number!)} verified; reason: {reason}";
+        }
+        else
+        {
+            owner = target.Id;
+            newEvents.AddRange(await MergeContactAsync(s, calendar, caller, conversationId, state.ContactId, owner, now, ct));
+            detail = $"contact {state.ContactId} joined into {owner}; reason: {reason}";
+        }
+        var merged = newEvents.FirstOrDefault(e => e.Type == EventType.ConversationResolved)?.ConversationId;
+        await audit.AppendAsync(s, [new AuditEntry(caller.CenterId, caller.AccountId, caller.Username, sourceIp, AuditActions.ContactLinked, owner, conversationId, detail)], ct);
+        newEvents.Add(new NewEvent(caller.CenterId, conversationId, EventType.ContactLinked,
+            new { contactId = owner, previousContactId = state.ContactId, mergedConversationId = merged, by = caller.AccountId }, caller.AccountId, state.AssigneeId));
+        await store.AppendEventsAsync(s, newEvents, now, ct);
+        await CommitAsync(s, ct);
+        return new LinkResult(owner, merged);
+    }
+
+    /// <summary>
+    /// Folds contact <paramref name="merged"/> into <paramref name="owner"/>: identities, conversations, messages and callback
+    /// requests become the owner's and the merged contact goes. The owner's open conversation, if any, joins
+    /// <paramref name="conversationId"/>: its messages and callbacks move there (open callbacks cancelled) and it is
+    /// resolved as merged (its history stays in its events).
+    /// </summary>
+    private static async Task<List<NewEvent>> MergeContactAsync(
+        DbSession s, BusinessCalendar calendar, Caller caller, Guid conversationId, Guid merged, Guid owner, DateTimeOffset now, CancellationToken ct)
+    {
+        var newEvents = new List<NewEvent>();
+        await s.ExecuteAsync("UPDATE contacts SET last_seen_at = @now WHERE id = @owner", new { now, owner }, ct); // the owner's row lock
+        var other = await s.SingleOrDefaultAsync<OpenOther>(
+            "SELECT id, assignee_id FROM conversations WHERE contact_id = @owner AND status <> 'resolved'", new { owner }, ct);
+        if (other is not null)
+        {
+            await s.ExecuteAsync(
+                "UPDATE callback_requests SET status = 'cancelled' WHERE conversation_id = @Id AND status IN ('requested', 'claimed')", new { other.Id }, ct);
+            await s.ExecuteAsync("UPDATE callback_requests SET conversation_id = @conversationId WHERE conversation_id = @Id", new { conversationId, other.Id }, ct);
+            await s.ExecuteAsync("UPDATE messages SET conversation_id = @conversationId WHERE conversation_id = @Id", new { conversationId, other.Id }, ct);
+            await Ledger.RecordResolutionAsync(s, calendar, other.Id, other.AssigneeId, ResolutionOutcome.Merged, now, ct);
+            await s.ExecuteAsync("UPDATE conversations SET status = 'resolved', resolved_at = @now WHERE id = @Id", new { now, other.Id }, ct);
+            newEvents.Add(new NewEvent(caller.CenterId, other.Id, EventType.ConversationResolved,
+                new { mergedInto = conversationId, by = caller.AccountId }, caller.AccountId, other.AssigneeId));
+        }
+        await s.ExecuteAsync("UPDATE channel_identities SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
+        await s.ExecuteAsync("UPDATE conversations SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
+        await s.ExecuteAsync("UPDATE messages SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
+        await s.ExecuteAsync("UPDATE callback_requests SET contact_id = @owner WHERE contact_id = @merged", new { owner, merged }, ct);
+        await s.ExecuteAsync("DELETE FROM contacts WHERE id = @merged", new { merged }, ct);
+        return newEvents;
+    }
+
     private async Task<(string, string, string)> KakaoAddressesAsync(DbSession s, ConversationState state, CancellationToken ct)
     {
         var (resident, center) = await AddressesAsync(s, state, Channel.Kakao, ct);
@@ -420,6 +530,18 @@ public sealed class ConversationService(
         public Guid Id { get; init; }
         public required string Role { get; init; }
         public DateTimeOffset? DisabledAt { get; init; }
+    }
+
+    private sealed record LinkTarget
+    {
+        public Guid Id { get; init; }
+        public string? Phone { get; init; }
+    }
+
+    private sealed record OpenOther
+    {
+        public Guid Id { get; init; }
+        public Guid? AssigneeId { get; init; }
     }
 
     private sealed record ExistingPart

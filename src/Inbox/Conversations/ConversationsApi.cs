@@ -34,6 +34,15 @@ public static class ConversationsApi
                 }))
             .WithName("AddReferral")
             .WithSummary("Records that the resident was referred to another department, a community center (동주민센터) or an agency.");
+        api.MapPost("/{id:guid}/link-contact", (Guid id, LinkContactRequest request, HttpContext http, ConversationService service, CancellationToken ct) =>
+                ActAsync(async () =>
+                {
+                    var linked = await service.LinkContactAsync(Caller.From(http.User), id, request.ContactId, request.Phone, request.Reason,
+                        http.Connection.RemoteIpAddress?.ToString(), ct);
+                    return TypedResults.Ok(linked);
+                }))
+            .WithName("LinkContact")
+            .WithSummary("Joins the conversation's contact with a resident's record (a contact or a number) after the counselor verified the person; audited with the reason.");
     }
 
     /// <summary>Runs a counselor's action; a refusal becomes 400, 403, 404 or 409 with the reason.</summary>
@@ -48,6 +57,7 @@ public static class ConversationsApi
         {
             return e.Refusal switch
             {
+                Refusal.Invalid when e.Field is { } field => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] }),
                 Refusal.Invalid => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid."),
                 Refusal.Forbidden => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed."),
                 Refusal.NotFound => TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found."),
@@ -151,9 +161,10 @@ public sealed record MessageView(
     DateTimeOffset? ProviderAt, DateTimeOffset ReceivedAt, string? DeliveryStatus, string? DeliveryError, JsonElement? Metadata,
     IReadOnlyList<AttachmentView> Attachments, IReadOnlyList<SegmentView> Segments);
 
+/// <summary>A callback request; <paramref name="PhoneVerified"/> is false for a number typed in a chat ("given in chat, not verified").</summary>
 public sealed record CallbackView(
     Guid Id, string? Phone, string Source, string Status, DateTimeOffset RequestedAt, DateTimeOffset DueAt, string CalendarVersion,
-    int Attempts, DateTimeOffset? CompletedAt, Guid? CompletedBy);
+    int Attempts, DateTimeOffset? CompletedAt, Guid? CompletedBy, bool PhoneVerified);
 
 public sealed record ReferralView(Guid Id, string Kind, string Target, string? Note, Guid? ReferredBy, DateTimeOffset ReferredAt);
 
@@ -174,7 +185,7 @@ public sealed record ConversationView(
                 m.Metadata is null ? null : JsonDocument.Parse(m.Metadata).RootElement.Clone(),
                 [.. attachments[m.Id].Select(a => new AttachmentView(a.Purpose, a.Url, a.ContentType, a.FileName, a.SizeBytes))],
                 [.. segments[m.Id].Select(s => new SegmentView(s.Speaker, s.StartMs, s.EndMs, s.Text, s.Confidence))]))],
-            [.. d.Callbacks.Select(c => new CallbackView(c.Id, c.Phone, c.Source, c.Status, c.RequestedAt, c.DueAt, c.DueCalendarVersion, c.Attempts, c.CompletedAt, c.CompletedBy))],
+            [.. d.Callbacks.Select(c => new CallbackView(c.Id, c.Phone, c.Source, c.Status, c.RequestedAt, c.DueAt, c.DueCalendarVersion, c.Attempts, c.CompletedAt, c.CompletedBy, c.PhoneVerified))],
             [.. d.Referrals.Select(r => new ReferralView(r.Id, r.Kind, r.Target, r.Note, r.ReferredBy, r.ReferredAt))]);
     }
 }
@@ -182,3 +193,6 @@ public sealed record ConversationView(
 public sealed record CategoryRequest(string? Category, string? Program);
 
 public sealed record ReferralRequest(string? Kind, string? Target, string? Note);
+
+/// <summary>The resident to join: exactly one of <paramref name="ContactId"/> or <paramref name="Phone"/>; and how the person was verified.</summary>
+public sealed record LinkContactRequest(Guid? ContactId, string? Phone, string? Reason);

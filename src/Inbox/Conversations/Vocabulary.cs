@@ -67,6 +67,8 @@ public static class EventType
     public const string CallbackChanged = "callback.changed";
     public const string ConversationCategorized = "conversation.categorized";
     public const string ConversationReferred = "conversation.referred";
+    /// <summary>A counselor joined the conversation's contact with a resident's record after verifying the person.</summary>
+    public const string ContactLinked = "contact.linked";
 }
 
 /// <summary>The welfare field a conversation is about (the center's own statistics use these five and 기타).</summary>

@@ -20,7 +20,11 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
             return new IngestResult(IngestOutcome.Duplicate, known.ConversationId, known.Id, null);
 
         var now = clock.GetUtcNow();
-        var contactId = await store.ResolveContactAsync(s, m.CenterId, m.Channel, m.ResidentAddress, m.ResidentPhone, now, ct);
+        // A counselor's call made for a request whose number was only given in a chat joins that chat, and the number stays
+        // nobody's: the call neither reaches into a record of that number nor gives it to the chat.
+        var forRequest = await CallbackRules.FindRequestForCallAsync(s, m, ct);
+        var contactId = forRequest?.ContactId
+            ?? await store.ResolveContactAsync(s, m.CenterId, m.Channel, m.ResidentAddress, m.ResidentPhone, now, ct);
         await store.LockContactAsync(s, contactId, now, ct);
 
         var events = new List<NewEvent>();

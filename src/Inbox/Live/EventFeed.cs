@@ -39,7 +39,7 @@ public sealed class EventFeed(Database database)
     [
         EventType.ConversationOpened, EventType.MessageAdded, EventType.ConversationAssigned,
         EventType.ConversationResolved, EventType.ConversationReopened, EventType.CallbackRequested, EventType.CallbackChanged, EventType.ConversationFlagged,
-        EventType.ConversationCategorized, EventType.ConversationReferred,
+        EventType.ConversationCategorized, EventType.ConversationReferred, EventType.ContactLinked,
     ];
 
     public async Task<long> LastSequenceAsync(CancellationToken ct)
@@ -86,10 +86,7 @@ public sealed class EventFeed(Database database)
         var callbackIds = events.Where(e => e.Type is EventType.CallbackRequested or EventType.CallbackChanged)
             .Select(e => System.Text.Json.JsonDocument.Parse(e.Payload).RootElement.GetProperty("callbackId").GetGuid()).Distinct().ToList();
         var callbacks = callbackIds.Count == 0 ? [] : (await s.QueryAsync<Inbox.Callbacks.CallbackRow>(
-            $"""
-            SELECT id, center_id, conversation_id, contact_id, phone, source, status, requested_at, due_at, due_calendar_version, attempts, completed_at, completed_by
-            FROM callback_requests WHERE {s.Dialect.InList("id", "@callbackIds")}
-            """, new { callbackIds }, ct)).ToDictionary(c => c.Id);
+            $"{Inbox.Callbacks.CallbackRules.ViewSql} WHERE {s.Dialect.InList("r.id", "@callbackIds")}", new { callbackIds }, ct)).ToDictionary(c => c.Id);
 
         var accountIds = events.Where(e => e.Type == EventType.PresenceChanged).Select(e => e.ActorId!.Value).Distinct().ToList();
         var accounts = accountIds.Count == 0 ? [] : (await s.QueryAsync<AccountRow>(
@@ -120,7 +117,7 @@ public sealed class EventFeed(Database database)
                     items.Add(new(e, new HubEvent(e.Seq,
                         e.Type == EventType.CallbackRequested ? nameof(IInboxClient.CallbackRequested) : nameof(IInboxClient.CallbackChanged),
                         new CallbackPayload(e.Seq, cb.Id, cb.ConversationId, cb.Phone, cb.Source, cb.Status, cb.RequestedAt, cb.DueAt,
-                            cb.DueCalendarVersion, cb.Attempts, cb.CompletedAt, cb.CompletedBy, change))));
+                            cb.DueCalendarVersion, cb.Attempts, cb.CompletedAt, cb.CompletedBy, change, cb.PhoneVerified))));
                 }
             }
             if (e.Type is EventType.MessageAdded or EventType.MessageUpdated && messages.TryGetValue(MessageIdOf(e.Payload), out var m))

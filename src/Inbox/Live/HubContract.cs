@@ -18,10 +18,11 @@ public interface IInboxClient
 /// <summary>A resident's message signalled danger to life: the phrase that triggered it, and who.</summary>
 public sealed record CrisisPayload(long Seq, Guid ConversationId, string Phrase, string Channel, ContactDisplay Contact);
 
-/// <summary>A request to be called back: the number (null while the resident has not given one), why, its state and deadline.</summary>
+/// <summary>A request to be called back: the number (null while the resident has not given one), why, its state and deadline.
+/// <paramref name="PhoneVerified"/> is false for a number typed in a chat: show it as "given in chat, not verified".</summary>
 public sealed record CallbackPayload(
     long Seq, Guid Id, Guid ConversationId, string? Phone, string Source, string Status, DateTimeOffset RequestedAt, DateTimeOffset DueAt,
-    string CalendarVersion, int Attempts, DateTimeOffset? CompletedAt, Guid? CompletedBy, string Change);
+    string CalendarVersion, int Attempts, DateTimeOffset? CompletedAt, Guid? CompletedBy, string Change, bool PhoneVerified);
 
 public sealed record ContactDisplay(Guid Id, string? DisplayName, string? Phone);
 

@@ -95,6 +95,15 @@ public sealed class InboxHub(
     public Task<Guid> AddReferral(Guid conversationId, string kind, string target, string? note) =>
         Act(c => conversations.AddReferralAsync(c, conversationId, kind, target, note, Context.ConnectionAborted));
 
+    /// <summary>
+    /// Joins the conversation's contact with a resident's record (their contact id, or a phone number) after the counselor
+    /// verified the person; <paramref name="reason"/> says how. The assignee or a manager; audited. Never offered for a
+    /// number a chat user merely typed.
+    /// </summary>
+    public Task<LinkResult> LinkContact(Guid conversationId, Guid? contactId, string? phone, string reason) =>
+        Act(c => conversations.LinkContactAsync(c, conversationId, contactId, phone, reason,
+            Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString(), Context.ConnectionAborted));
+
     public Task SetPresence(string presence)
  => Act(c => conversations.SetPresenceAsync(c, presence, Context.ConnectionAborted));
 

@@ -54,14 +54,15 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         await counselor.Events.WaitForAsync("MessageAdded", m => m.GetProperty("conversationId").GetGuid() == conversationId
             && m.GetProperty("direction").GetString() == "out" && m.GetProperty("body").GetString()!.Contains("전화번호를 남겨주세요"), Wait);
 
-        // The number in the answer is read, linked to the contact as given by the resident.
+        // The number in the answer is read: the number to call, shown as given in the chat, not verified.
         clock.Advance(TimeSpan.FromMinutes(1));
         var phone = Payloads.RandomMobile();
         await server.KakaoAsync(userKey, $"{phone.Dashed} 로 전화주세요");
         var given = await counselor.Events.WaitForAsync("CallbackChanged", c => c.GetProperty("change").GetString() == "number_given", Wait);
         Assert.Equal(phone.E164, given.GetProperty("phone").GetString());
+        Assert.False(given.GetProperty("phoneVerified").GetBoolean());
 
-        // The call follows: it joins the same conversation and completes the request.
+        // The call follows: made for the request, it joins the same conversation and completes the request.
         clock.Advance(TimeSpan.FromMinutes(5));
         var call = await server.PostSignedAsync("/webhooks/phone/transcripts", JsonSerializer.Serialize(new
         {
@@ -83,9 +84,10 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
             kinds);
         var callback = Assert.Single(detail.GetProperty("callbacks").EnumerateArray());
         Assert.Equal("completed", callback.GetProperty("status").GetString());
-        Assert.Contains(detail.GetProperty("contact").GetProperty("identities").EnumerateArray(),
-            i => i.GetProperty("channel").GetString() == "phone" && i.GetProperty("address").GetString() == phone.E164 && i.GetProperty("source").GetString() == "resident");
-        Assert.Equal(phone.E164, detail.GetProperty("contact").GetProperty("phone").GetString());
+        Assert.False(callback.GetProperty("phoneVerified").GetBoolean());
+        // The number stays the chat's claim: the contact is known by its KakaoTalk key only, until a counselor links it.
+        Assert.Equal(["kakao"], detail.GetProperty("contact").GetProperty("identities").EnumerateArray().Select(i => i.GetProperty("channel").GetString()));
+        Assert.Equal(JsonValueKind.Null, detail.GetProperty("contact").GetProperty("phone").ValueKind);
     }
 
     [Fact]
@@ -137,33 +139,6 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
         var report = await manager.Http.GetFromJsonAsync<JsonElement>("/api/reports/callbacks?period=day&date=2026-11-30");
         var total = report.GetProperty("rows").EnumerateArray().Last();
         Assert.Equal((1, 0, 1), (total.GetProperty("requested").GetInt64(), total.GetProperty("completed").GetInt64(), total.GetProperty("overdue").GetInt64()));
-    }
-
-    [Fact]
-    public async Task A_number_given_in_a_chat_that_belongs_to_a_known_resident_joins_their_record_into_one_conversation()
-    {
-        var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
-        var resident = Payloads.RandomMobile();
-        var byText = await server.SmsAsync(resident.Dashed, "기초연금 서류 문의드립니다");
-
-        clock.Advance(TimeSpan.FromMinutes(5));
-        var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
-        var chat = await server.KakaoAsync(userKey, "문자 보냈는데 전화로 상담하고 싶어요", extra: "CALL_REQUEST");
-        Assert.NotEqual(byText, chat);
-        clock.Advance(TimeSpan.FromMinutes(1));
-        await server.KakaoAsync(userKey, $"제 번호는 {resident.Dashed} 입니다");
-
-        // One resident now: the chat's contact folded into the one who texted, the text conversation into the chat.
-        Assert.Equal(1, await server.CountAsync("contacts", "phone = @E164", new { resident.E164 }));
-        Assert.Equal(1, await server.CountAsync("channel_identities i JOIN contacts k ON k.id = i.contact_id", "k.phone = @E164 AND i.channel = 'kakao'", new { resident.E164 }));
-        Assert.Equal(1, await server.CountAsync("conversations", "id = @byText AND status = 'resolved'", new { byText }));
-        Assert.Equal(0, await server.CountAsync("messages", "conversation_id = @byText", new { byText }));
-        Assert.Equal(1, await server.CountAsync("messages", "conversation_id = @chat AND channel = 'sms' AND direction = 'in'", new { chat }));
-
-        clock.Advance(TimeSpan.FromMinutes(3));
-        Assert.Equal(chat, await server.CallAsync("outbound", resident.Compact, "answered"));
-        Assert.Equal(1, await server.CountAsync("callback_requests", "conversation_id = @chat AND status = 'completed'", new { chat }));
     }
 
     [Fact]
