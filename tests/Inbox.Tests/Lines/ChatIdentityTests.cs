@@ -277,7 +277,7 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
                     await s.ExecuteAsync(
                         "INSERT INTO channel_identities (id, center_id, contact_id, channel, address, source, created_at) VALUES (@id, 'north', @chatContact, @channel, @E164, 'resident', @now)",
                         new { id = Guid.NewGuid(), chatContact, channel, typed.E164, now = clock.Now }, CancellationToken.None);
-                await s.ExecuteAsync("DELETE FROM schema_migrations WHERE version = 4", null, CancellationToken.None);
+                await s.ExecuteAsync("DELETE FROM schema_migrations WHERE version = 5", null, CancellationToken.None);
                 await s.CommitAsync(CancellationToken.None);
             }
             Assert.Equal(chat, await before.SmsAsync(typed.Dashed, "여보세요")); // the hole: a text from the typed number joins the chat
