@@ -6,13 +6,23 @@
 // roughly doubles the time. Texts: "보일러 고장 " repeated (first parts of an ellipsis phrase with nothing after them),
 // and "자살예방 " repeated (every occurrence of a phrase covered by an exclusion).
 //
-//   dotnet run --file scripts/BenchTriage.cs -- [--runs 5]
+//   dotnet run --file scripts/BenchTriage.cs -- [--runs 5] [--sizes 1,2,4,8]   (sizes in multiples of 32 KiB)
 
 using System.Diagnostics;
 using System.Text;
 using Inbox.Ingest;
 
-var runs = args.Length == 2 && args[0] == "--runs" ? int.Parse(args[1]) : 5;
+var runs = 5;
+int[] sizes = [1, 2, 4, 8];
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    switch (args[i])
+    {
+        case "--runs": runs = int.Parse(args[i + 1]); break;
+        case "--sizes": sizes = [.. args[i + 1].Split(',').Select(int.Parse)]; break;
+        default: Console.Error.WriteLine("usage: BenchTriage.cs [--runs 5] [--sizes 1,2,4,8]"); return 2;
+    }
+}
 string[] fillers = ["보일러 고장 ", "자살예방 ", "가정폭력 상담 때리고 "];
 CrisisTriage.Match("warm-up 보일러 고장", CrisisTriage.DefaultPhrases, CrisisTriage.DefaultExclusions);
 
@@ -20,7 +30,7 @@ Console.WriteLine($"{"text",-22} {"KiB",5} {"chars",8} {"best of " + runs,12} {"
 foreach (var filler in fillers)
 {
     double? previous = null;
-    foreach (var multiple in new[] { 1, 2, 4, 8 })
+    foreach (var multiple in sizes)
     {
         var text = Repeat(filler, multiple * 32 * 1024);
         var best = double.MaxValue;
@@ -36,6 +46,7 @@ foreach (var filler in fillers)
         previous = best;
     }
 }
+return 0;
 
 // The text of about the given UTF-8 size, whole repetitions only.
 static string Repeat(string filler, int bytes)
