@@ -5,6 +5,7 @@ using Inbox.Calendar;
 using Inbox.Callbacks;
 using Inbox.Centers;
 using Inbox.Channels;
+using Inbox.Channels.Sms;
 using Inbox.Conversations;
 using Inbox.Ingest;
 using Inbox.Live;
@@ -21,13 +22,14 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Inbox;
 
 /// <summary>The composition root: Program runs it, and the tests build the same application on real sockets.</summary>
-public static class InboxApp
+public static partial class InboxApp
 {
     public const string WebhookRateLimit = "webhooks";
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = DefaultContentRoot(args) });
+        AddEdgeSafety(builder);
         configure?.Invoke(builder);
         var services = builder.Services;
         var configuration = builder.Configuration;
@@ -52,6 +54,8 @@ public static class InboxApp
         services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
         services.Configure<LineOptions>(configuration.GetSection("Lines"));
         services.Configure<TriageOptions>(configuration.GetSection("Triage"));
+        services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
+        services.AddSingleton<WebhookLimits>();
         services.AddSingleton<CalendarService>();
         services.AddSingleton<EventSignal>();
         services.AddSingleton<OutboxSignal>();
@@ -130,6 +134,7 @@ public static class InboxApp
         services.AddOpenApi();
 
         var app = builder.Build();
+        UseEdgeSafety(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(LogRequestAsync);
@@ -137,7 +142,10 @@ public static class InboxApp
         app.UseAuthorization();
         app.UseRateLimiter();
 
-        app.MapOpenApi().AllowAnonymous();
+        // Anonymous in Development only; elsewhere the API's description is for signed-in accounts (docs/security.md).
+        var openApi = app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+            openApi.AllowAnonymous();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
 
@@ -163,6 +171,7 @@ public static class InboxApp
         app.Logger.LogInformation("Store: {Provider}{Where}", database.Dialect.Name,
             database.Dialect is SqliteDialect sqlite ? $" at {sqlite.FilePath}" : "");
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct);
+        SmsChannel.ValidateTwilio(app.Configuration, app.Environment);
         await app.Services.GetRequiredService<BootstrapAdmin>().EnsureAsync(ct);
         app.Services.GetRequiredService<SenderSelector>().Validate(); // a wrong provider setting stops start-up, not the first reply
     }
@@ -177,7 +186,7 @@ public static class InboxApp
         {
             var http = context.HttpContext;
             http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inbox.Webhooks")
-                .LogInformation("Refused webhook {Path}: {Status} {Field}", http.Request.Path, e.Status, e.Field ?? "-");
+                .LogInformation("Refused webhook {Path}: {Status} {Field}", LogText.Escape(http.Request.Path.Value), e.Status, LogText.Escape(e.Field ?? "-"));
             return e.ToResult();
         }
     }
@@ -193,7 +202,7 @@ public static class InboxApp
         finally
         {
             http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inbox.Requests").LogInformation(
-                "{Method} {Path} {Status} {Elapsed:0.0} ms", http.Request.Method, http.Request.Path, http.Response.StatusCode,
+                "{Method} {Path} {Status} {Elapsed:0.0} ms", LogText.Escape(http.Request.Method), LogText.Escape(http.Request.Path.Value), http.Response.StatusCode,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }

@@ -171,7 +171,7 @@ public static partial class CrisisTriage
 
     private static string[] Exclusion(string exclusion) => Normalize(exclusion) is { Length: > 0 } normalized ? [normalized] : [];
 
-    private static List<(int Start, int End)> Occurrences(string text, Compiled exclusions)
+    private static Excluded Occurrences(string text, Compiled exclusions)
     {
         var spans = new List<(int Start, int End)>();
         foreach (var normalized in exclusions.Parts.SelectMany(p => p))
@@ -179,27 +179,53 @@ public static partial class CrisisTriage
             for (var at = text.IndexOf(normalized, StringComparison.Ordinal); at >= 0; at = text.IndexOf(normalized, at + 1, StringComparison.Ordinal))
                 spans.Add((at, at + normalized.Length));
         }
-        return spans;
+        return new Excluded(spans);
     }
 
-    private static bool IsExcluded(int start, int end, List<(int Start, int End)> excluded)
+    /// <summary>
+    /// The exclusions' occurrences, sorted by start with the furthest end reached so far: whether one covers a match
+    /// is a binary search, so a text full of exclusions costs n log n, not n².
+    /// </summary>
+    private sealed class Excluded
     {
-        foreach (var span in excluded)
+        private readonly int[] _starts;
+        private readonly int[] _furthestEnd;
+
+        public Excluded(List<(int Start, int End)> spans)
         {
-            if (span.Start <= start && end <= span.End)
-                return true;
+            spans.Sort();
+            _starts = new int[spans.Count];
+            _furthestEnd = new int[spans.Count];
+            var furthest = int.MinValue;
+            for (var i = 0; i < spans.Count; i++)
+            {
+                furthest = Math.Max(furthest, spans[i].End);
+                (_starts[i], _furthestEnd[i]) = (spans[i].Start, furthest);
+            }
         }
-        return false;
+
+        /// <summary>Whether one occurrence starts at or before <paramref name="start"/> and ends at or after <paramref name="end"/>.</summary>
+        public bool Covers(int start, int end)
+        {
+            // The last span starting at or before start; among it and those before, the furthest end decides.
+            var i = Array.BinarySearch(_starts, start);
+            if (i < 0)
+                i = ~i - 1;
+            else
+                while (i + 1 < _starts.Length && _starts[i + 1] == start)
+                    i++;
+            return i >= 0 && _furthestEnd[i] >= end;
+        }
     }
 
     /// <summary>The earliest match of all the parts, in order and each within <see cref="MaxGap"/> of the previous one.</summary>
-    private static (int Start, int End)? Find(string text, string[] parts, List<(int Start, int End)> excluded)
+    private static (int Start, int End)? Find(string text, string[] parts, Excluded excluded)
     {
         var first = parts[0];
         for (var at = text.IndexOf(first, StringComparison.Ordinal); at >= 0; at = text.IndexOf(first, at + 1, StringComparison.Ordinal))
         {
             var end = at + first.Length;
-            if (IsExcluded(at, end, excluded))
+            if (excluded.Covers(at, end))
                 continue;
             var last = FindRest(text, parts, 1, end, excluded);
             if (last >= 0)
@@ -208,16 +234,18 @@ public static partial class CrisisTriage
         return null;
     }
 
-    private static int FindRest(string text, string[] parts, int index, int from, List<(int Start, int End)> excluded)
+    private static int FindRest(string text, string[] parts, int index, int from, Excluded excluded)
     {
         if (index == parts.Length)
             return from;
         var part = parts[index];
-        var latest = from + MaxGap;
-        for (var at = text.IndexOf(part, from, StringComparison.Ordinal); at >= 0 && at <= latest; at = text.IndexOf(part, at + 1, StringComparison.Ordinal))
+        var latest = Math.Min(from + MaxGap, text.Length - part.Length);
+        // Searched only as far as the part may start: an unbounded IndexOf would scan to the end for every earlier
+        // part, which made a long text quadratic.
+        for (var at = Within(text, part, from, latest); at >= 0; at = Within(text, part, at + 1, latest))
         {
             var end = at + part.Length;
-            if (IsExcluded(at, end, excluded))
+            if (excluded.Covers(at, end))
                 continue;
             var last = FindRest(text, parts, index + 1, end, excluded);
             if (last >= 0)
@@ -225,6 +253,10 @@ public static partial class CrisisTriage
         }
         return -1;
     }
+
+    /// <summary>The first occurrence of <paramref name="part"/> starting between <paramref name="from"/> and <paramref name="latest"/>, or -1.</summary>
+    private static int Within(string text, string part, int from, int latest) =>
+        from > latest ? -1 : text.IndexOf(part, from, latest - from + part.Length, StringComparison.Ordinal);
 
     [GeneratedRegex(@"\.{2,}|[…⋯‥]")]
     private static partial Regex Ellipsis();

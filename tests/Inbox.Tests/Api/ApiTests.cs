@@ -28,11 +28,14 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
     private TestServer Server => _fixture.Server;
 
     [Fact]
-    public async Task Health_endpoints_and_the_openapi_document_are_served_without_signing_in()
+    public async Task Health_endpoints_are_served_without_signing_in_and_the_openapi_document_to_signed_in_accounts()
     {
         Assert.Equal(HttpStatusCode.OK, (await Server.Client.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Server.Client.GetAsync("/health/ready")).StatusCode);
-        var openapi = await Server.Client.GetFromJsonAsync<JsonObject>("/openapi/v1.json");
+        // Testing is not Development: as in Production, the document is for signed-in accounts (HeadersAndProxiesTests).
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Server.Client.GetAsync("/openapi/v1.json")).StatusCode);
+        var admin = await Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
+        var openapi = await admin.GetFromJsonAsync<JsonObject>("/openapi/v1.json");
         Assert.True(openapi!["paths"]!.AsObject().ContainsKey("/api/conversations"));
         Assert.True(openapi["paths"]!.AsObject().ContainsKey("/webhooks/sms/gateway"));
         Assert.True(openapi["paths"]!.AsObject().ContainsKey("/api/reports/{name}"));

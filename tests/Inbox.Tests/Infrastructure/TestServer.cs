@@ -51,7 +51,8 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
     /// <summary>The server's clock: the system clock, or the settable one a test passed in.</summary>
     public TimeProvider Clock => _app.Services.GetRequiredService<TimeProvider>();
 
-    public static async Task<TestServer> StartAsync(TestStore store, IDictionary<string, string?>? overrides = null, string? connectionString = null, TimeProvider? clock = null)
+    public static async Task<TestServer> StartAsync(TestStore store, IDictionary<string, string?>? overrides = null, string? connectionString = null, TimeProvider? clock = null,
+        string environment = "Testing")
     {
         connectionString ??= await store.CreateDatabaseAsync();
         var settings = Settings(store.Provider, connectionString);
@@ -60,7 +61,7 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
 
         var logs = new LogCapture();
         // The real content root, so the shipped appsettings.json (log levels included) is what runs.
-        var app = InboxApp.Build(["--environment=Testing", $"--contentRoot={Path.Combine(RepoPaths.Root, "src", "Inbox")}"], builder =>
+        var app = InboxApp.Build([$"--environment={environment}", $"--contentRoot={Path.Combine(RepoPaths.Root, "src", "Inbox")}"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             if (clock is not null)
@@ -96,6 +97,10 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
         ["Auth:Jwt:SigningKey"] = SigningKey,
         ["Auth:Bootstrap:Username"] = AdminUser,
         ["Auth:Bootstrap:Password"] = AdminPassword,
+        // The samples and many payloads carry fixed dates (November 2026) and some tests set the clock elsewhere: the
+        // window of provider times around the clock is tested on its own (InputBoundsTests), with the defaults.
+        ["Webhooks:ProviderTimeDaysBack"] = "36500",
+        ["Webhooks:ProviderTimeDaysAhead"] = "36500",
     };
 
     public async Task<string> TokenAsync(string username, string password)

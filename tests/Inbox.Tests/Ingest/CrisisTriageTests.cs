@@ -331,6 +331,21 @@ public class CrisisTriageTests
     }
 
     [Fact]
+    public void A_long_message_is_read_to_its_end_past_many_partial_matches_and_exclusions()
+    {
+        // Thousands of first parts of an ellipsis phrase with no second part near them, and thousands of exclusions
+        // covering a phrase, before the one real crisis at the end (scripts/bench-triage.sh times such texts).
+        var text = new StringBuilder();
+        for (var i = 0; i < 5000; i++)
+            text.Append("보일러 고장 ").Append("자살예방 ");
+        Assert.Null(MatchDefaults(text.ToString()));
+        Assert.Equal("보일러…고장…추워", MatchDefaults(text + "보일러가 고장 나서 너무 추워요"));
+        Assert.Equal("자살하", MatchDefaults(text + "자살하고 싶어요"));
+        Assert.Equal("자살하", CrisisTriage.Match(text + "자살하고 싶어요", ["자살하", "자살"], ["자살예방"]));
+        Assert.Equal("자살", CrisisTriage.Match(text + "그리고 자살", ["자살"], ["자살예방"]));
+    }
+
+    [Fact]
     public void Options_use_the_defaults_when_the_section_is_absent()
     {
         var options = Bind([]);

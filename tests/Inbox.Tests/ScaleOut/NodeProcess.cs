@@ -58,7 +58,9 @@ public sealed class NodeProcess : IInboxEndpoint, IAsyncDisposable
     }
 
     /// <summary>Starts the process; <see cref="WaitReadyAsync"/> waits until it serves.</summary>
-    public static NodeProcess Start(string name, IReadOnlyDictionary<string, string?> settings)
+    /// <param name="workingDirectory">Where it starts (default: its output folder).</param>
+    /// <param name="contentRoot">Passed as --contentRoot unless null (default: src/Inbox, where the appsettings files are edited).</param>
+    public static NodeProcess Start(string name, IReadOnlyDictionary<string, string?> settings, string? workingDirectory = null, string? contentRoot = "")
     {
         if (!File.Exists(ServerDll))
             throw new InvalidOperationException($"The server is not built at {ServerDll}.");
@@ -68,11 +70,14 @@ public sealed class NodeProcess : IInboxEndpoint, IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(ServerDll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(ServerDll)!,
         };
         info.ArgumentList.Add(ServerDll);
-        info.ArgumentList.Add("--contentRoot");
-        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "src", "Inbox"));
+        if (contentRoot is not null)
+        {
+            info.ArgumentList.Add("--contentRoot");
+            info.ArgumentList.Add(contentRoot.Length > 0 ? contentRoot : Path.Combine(RepoPaths.Root, "src", "Inbox"));
+        }
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";

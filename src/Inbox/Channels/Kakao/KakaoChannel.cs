@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Inbox.Centers;
 using Inbox.Conversations;
 using Inbox.Ingest;
@@ -9,11 +11,16 @@ namespace Inbox.Channels.Kakao;
 /// KakaoTalk counsel talk (상담톡) through a dealer: chat messages, session starts (reference) and session expiries,
 /// all signed with Inbox HMAC using Channels:Kakao:Secret. A resident is known by their user key; the center by its sender key.
 /// </summary>
-public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, IConfiguration configuration, TimeProvider clock) : IWebhookChannel
+public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, IConfiguration configuration, TimeProvider clock, WebhookLimits limits) : IWebhookChannel
 {
     public const int MaxTextLength = 1000;
     private static readonly string[] MessageTypes = ["text", "photo", "video", "audio", "file"];
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // Numbers may come as strings ("time": "1795054804318"); identifiers as numbers or strings (IdentifierConverter).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
 
     public void MapWebhooks(IEndpointRouteBuilder webhooks)
     {
@@ -34,13 +41,18 @@ public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, 
         var attachments = new List<InboundAttachment>();
         if (type == "text")
         {
-            Webhooks.Required(m.Content, "content");
+            var content = Webhooks.Required(m.Content, "content");
+            // Counted as a reader counts (an emoji is one character): text over the limit arrives cut, with an attachment.
+            if (new StringInfo(content).LengthInTextElements > MaxTextLength)
+                throw WebhookRejectedException.Invalid("content",
+                    $"'content' is longer than {MaxTextLength:N0} characters; KakaoTalk sends a longer text cut short, with the whole text as 'attachment'.");
             // Text over 1,000 characters arrives cut short, with the whole text as a file: keep the reference to it.
             if (!string.IsNullOrWhiteSpace(m.Attachment))
                 attachments.Add(new InboundAttachment(InboundAttachment.FullTextPurpose, m.Attachment.Trim(), "text/plain", null, null));
         }
         else
         {
+            limits.Attachments(m.Contents?.Count ?? 0, "contents");
             foreach (var (item, i) in (m.Contents ?? []).Select((c, i) => (c, i)))
                 attachments.Add(new InboundAttachment(InboundAttachment.MediaPurpose, Webhooks.Required(item.Url, $"contents[{i}].url"), item.Type ?? type, item.Name, item.Size));
             if (attachments.Count == 0 && !string.IsNullOrWhiteSpace(m.Attachment))
@@ -131,22 +143,27 @@ public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, 
         return (Routing.Center(centers, Channel.Kakao, key, "sender_key"), key, user);
     }
 
-    private static DateTimeOffset? Time(long? unixMilliseconds)
-    {
-        if (unixMilliseconds is not { } ms)
-            return null;
-        return ms is > 0 and < 253402300800000
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-            : throw WebhookRejectedException.Invalid("time", "'time' must be Unix milliseconds.");
-    }
+    private DateTimeOffset? Time(long? unixMilliseconds) => limits.UnixMilliseconds(unixMilliseconds, "time");
 }
 
 public sealed record KakaoMessage(
-    string? UserKey, string? SenderKey, string? SerialNumber, long? Time, string? Type, string? Content,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? UserKey,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? SenderKey,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? SerialNumber,
+    long? Time, string? Type, string? Content,
     IReadOnlyList<KakaoContent>? Contents, string? Attachment, string? Extra);
 
 public sealed record KakaoContent(string? Type, string? Url, string? Name, long? Size);
 
-public sealed record KakaoReference(string? UserKey, string? SenderKey, string? SessionId, string? AppUserId, long? Time, IReadOnlyDictionary<string, string?>? Reference);
+public sealed record KakaoReference(
+    [property: JsonConverter(typeof(IdentifierConverter))] string? UserKey,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? SenderKey,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? SessionId,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? AppUserId,
+    long? Time, IReadOnlyDictionary<string, string?>? Reference);
 
-public sealed record KakaoExpiredSession(string? UserKey, string? SenderKey, string? SessionId, long? Time);
+public sealed record KakaoExpiredSession(
+    [property: JsonConverter(typeof(IdentifierConverter))] string? UserKey,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? SenderKey,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? SessionId,
+    long? Time);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Inbox.Centers;
 using Inbox.Conversations;
 using Inbox.Ingest;
@@ -9,11 +10,11 @@ namespace Inbox.Channels.Phone;
 /// Calls as the CTI / speech-to-text system reports them: one transcript message per call, with its segments.
 /// Inbound calls come from the resident to a center line; outbound calls are a counselor calling a resident.
 /// </summary>
-public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, IConfiguration configuration, TimeProvider clock) : IWebhookChannel
+public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, IConfiguration configuration, TimeProvider clock, WebhookLimits limits) : IWebhookChannel
 {
     private static readonly string[] Statuses = ["answered", "missed", "voicemail"];
     private static readonly string[] Speakers = ["resident", "counselor", "system"];
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new FiniteDoubleConverter() } };
 
     public void MapWebhooks(IEndpointRouteBuilder webhooks) =>
         webhooks.MapPost("/phone/transcripts", ReceiveTranscriptAsync).WithName("PhoneTranscriptWebhook");
@@ -31,7 +32,8 @@ public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, 
         var status = Webhooks.Required(t.Status, "status");
         if (!Statuses.Contains(status))
             throw WebhookRejectedException.Invalid("status", $"'status' must be one of {string.Join(", ", Statuses)}.");
-        var startedAt = t.StartedAt ?? throw WebhookRejectedException.Invalid("startedAt", "'startedAt' is required.");
+        var startedAt = limits.Time(t.StartedAt, "startedAt") ?? throw WebhookRejectedException.Invalid("startedAt", "'startedAt' is required.");
+        limits.Time(t.EndedAt, "endedAt");
         if (t.EndedAt < startedAt)
             throw WebhookRejectedException.Invalid("endedAt", "'endedAt' is before 'startedAt'.");
 
@@ -41,6 +43,7 @@ public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, 
         var (resident, line, lineField) = inbound ? (caller, called, "calledNumber") : (called, caller, "callerNumber");
         var center = Routing.Center(centers, Channel.Phone, line, lineField);
 
+        limits.Segments(t.Segments?.Count ?? 0, "segments");
         var segments = new List<InboundSegment>();
         foreach (var (s, i) in (t.Segments ?? []).Select((s, i) => (s, i)))
         {
@@ -84,8 +87,9 @@ public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, 
 }
 
 public sealed record CallTranscript(
-    string? CallId, string? Direction, string? CallerNumber, string? CalledNumber, string? AgentId, string? Status,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? CallId, string? Direction, string? CallerNumber, string? CalledNumber,
+    [property: JsonConverter(typeof(IdentifierConverter))] string? AgentId, string? Status,
     DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? RecordingUrl, string? Language, IReadOnlyList<CallSegment>? Segments,
-    string? CallbackId = null);
+    [property: JsonConverter(typeof(IdentifierConverter))] string? CallbackId = null);
 
 public sealed record CallSegment(string? Speaker, int? StartMs, int? EndMs, string? Text, double? Confidence);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Inbox.Centers;
 using Inbox.Conversations;
 using Inbox.Ingest;
@@ -13,7 +14,7 @@ namespace Inbox.Channels.Sms;
 /// SMS/LMS/MMS from residents, through a Twilio-compatible provider (form posts, X-Twilio-Signature) or a Korean
 /// two-way gateway (JSON, Inbox HMAC). Both become the same inbound message on the sms channel.
 /// </summary>
-public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, CenterDirectory centers, IConfiguration configuration, TimeProvider clock) : IWebhookChannel
+public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, CenterDirectory centers, IConfiguration configuration, TimeProvider clock, WebhookLimits limits) : IWebhookChannel
 {
     private static readonly JsonSerializerOptions GatewayJson = new(JsonSerializerDefaults.Web);
 
@@ -36,8 +37,9 @@ public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, 
         var numMedia = form.GetValueOrDefault("NumMedia");
         if (!string.IsNullOrEmpty(numMedia))
         {
-            if (!int.TryParse(numMedia, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > 10)
-                throw WebhookRejectedException.Invalid("NumMedia", "'NumMedia' must be a whole number from 0 to 10.");
+            if (!int.TryParse(numMedia, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+                throw WebhookRejectedException.Invalid("NumMedia", "'NumMedia' must be a whole number.");
+            limits.Attachments(count, "NumMedia");
             for (var i = 0; i < count; i++)
             {
                 var mediaUrl = Webhooks.Required(form.GetValueOrDefault($"MediaUrl{i}"), $"MediaUrl{i}");
@@ -75,6 +77,8 @@ public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, 
         var from = Routing.Phone(m.From, "from");
         var to = Routing.Phone(m.To, "to");
         var center = Routing.Center(centers, Channel.Sms, to, "to");
+        limits.Attachments(m.Media?.Count ?? 0, "media");
+        var receivedAt = limits.Time(m.ReceivedAt, "receivedAt");
         var media = (m.Media ?? []).Select((a, i) => new InboundAttachment(
             InboundAttachment.MediaPurpose, Webhooks.Required(a.Url, $"media[{i}].url"), a.ContentType, null, null)).ToList();
         if (string.IsNullOrEmpty(m.Text) && media.Count == 0)
@@ -91,7 +95,7 @@ public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, 
             Kind = media.Count > 0 ? MessageKind.Media : MessageKind.Text,
             Body = string.IsNullOrEmpty(m.Text) ? null : m.Text,
             Subject = string.IsNullOrWhiteSpace(m.Subject) ? null : m.Subject,
-            ProviderAt = m.ReceivedAt,
+            ProviderAt = receivedAt,
             Attachments = media,
             Metadata = new Dictionary<string, object?> { ["provider"] = "gateway" },
         }, ct);
@@ -148,6 +152,28 @@ public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, 
         return form;
     }
 
+    /// <summary>
+    /// Refuses to start a Production server that would check Twilio signatures against the Host header a client sends:
+    /// with Twilio on, Channels:Sms:Twilio:PublicBaseUrl must name the URL Twilio calls.
+    /// </summary>
+    public static void ValidateTwilio(IConfiguration configuration, IHostEnvironment environment)
+    {
+        if (string.IsNullOrEmpty(configuration["Channels:Sms:Twilio:AuthToken"]))
+            return;
+        var publicBase = configuration["Channels:Sms:Twilio:PublicBaseUrl"];
+        if (string.IsNullOrEmpty(publicBase))
+        {
+            if (environment.IsProduction())
+                throw new InvalidOperationException(
+                    "Channels:Sms:Twilio:AuthToken is set but Channels:Sms:Twilio:PublicBaseUrl is not. In Production the Twilio signature is " +
+                    "checked against the public URL Twilio calls, never against the Host header of the request: set " +
+                    "Channels__Sms__Twilio__PublicBaseUrl (e.g. https://inbox.example.go.kr), or remove the auth token to turn Twilio off.");
+            return;
+        }
+        if (!Uri.TryCreate(publicBase, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+            throw new InvalidOperationException($"Channels:Sms:Twilio:PublicBaseUrl must be an absolute http(s) URL, not '{publicBase}'.");
+    }
+
     /// <summary>The URL Twilio signed: the public one when the server sits behind a proxy, else the URL as called.</summary>
     private string TwilioUrl(HttpRequest request)
     {
@@ -161,8 +187,8 @@ public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, 
 
 /// <summary>The Korean gateway's MO (mobile-originated) message.</summary>
 public sealed record GatewayMessage(
-    string? MessageId, string? From, string? To, string? Text, DateTimeOffset? ReceivedAt, string? Subject, IReadOnlyList<GatewayMedia>? Media);
+    [property: JsonConverter(typeof(IdentifierConverter))] string? MessageId, string? From, string? To, string? Text, DateTimeOffset? ReceivedAt, string? Subject, IReadOnlyList<GatewayMedia>? Media);
 
 public sealed record GatewayMedia(string? Url, string? ContentType);
 
-public sealed record GatewayStatus(string? MessageId, string? Status, string? Error);
+public sealed record GatewayStatus([property: JsonConverter(typeof(IdentifierConverter))] string? MessageId, string? Status, string? Error);
