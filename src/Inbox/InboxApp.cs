@@ -63,6 +63,8 @@ public static class InboxApp
         services.AddClusterBus(configuration); // ConnectionStrings:Redis: the Redis bus across nodes; otherwise one node alone
         services.AddSingleton<AutoAssigner>();
         services.AddHostedService(sp => sp.GetRequiredService<AutoAssigner>());
+        services.AddSingleton<PushAudit>();
+        services.AddHostedService(sp => sp.GetRequiredService<PushAudit>()); // before the dispatcher: it stops after it, writing what was queued
         services.AddHostedService<EventDispatcher>();
         services.AddHostedService<SlaWatcher>();
         services.AddChannelSenders();
@@ -92,9 +94,18 @@ public static class InboxApp
         // Korean text reads as Korean in API answers, not as \uXXXX escapes.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ConversationStore.Json.Encoder);
         services.AddProblemDetails();
+        services.AddOptions<ReportOptions>().Bind(configuration.GetSection("Reports"))
+            .Validate(o => o.MaxConcurrentPerCenter > 0 && o.RetryAfterSeconds > 0, "Reports:MaxConcurrentPerCenter and Reports:RetryAfterSeconds must be above 0.")
+            .ValidateOnStart();
+        services.AddOptions<HubOptions>().Bind(configuration.GetSection("Hub"))
+            .Validate(o => o.MaxConnectionsPerAccount > 0, "Hub:MaxConnectionsPerAccount must be above 0.")
+            .Validate(o => o.CatchUp.ScanLimit > 0 && o.CatchUp.ReloadDistance > 0, "Hub:CatchUp:ScanLimit and Hub:CatchUp:ReloadDistance must be above 0.")
+            .Validate(o => o.Queue.PageSize is > 0 and <= HubOptions.MaxQueuePage, $"Hub:Queue:PageSize must be 1 to {HubOptions.MaxQueuePage}.")
+            .ValidateOnStart();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy<string, ReportConcurrencyPolicy>(ReportConcurrencyPolicy.Name);
             // Per sending address: one misbehaving client cannot starve the providers (or counselors) behind it.
             o.AddPolicy(WebhookRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
