@@ -290,8 +290,11 @@ public sealed record QueueCursor(int Rank, int NoDue, DateTimeOffset? DueAt, int
             DateTimeOffset? Time(string p) => p.Length == 0 ? null : new DateTimeOffset(long.Parse(p, CultureInfo.InvariantCulture), TimeSpan.Zero);
             int Flag(string p) => int.Parse(p, CultureInfo.InvariantCulture) is var v and >= 0 and <= 2 ? v : throw new FormatException();
             var (noDue, notWaiting) = (Flag(parts[1]), Flag(parts[3]));
-            cursor = new QueueCursor(Flag(parts[0]), noDue, Time(parts[2]), notWaiting, Time(parts[4]), Time(parts[5])!.Value, id);
-            return (noDue == 1) == (cursor.DueAt is null) && (notWaiting == 1) == (cursor.WaitingSince is null) && noDue <= 1 && notWaiting <= 1;
+            var parsed = new QueueCursor(Flag(parts[0]), noDue, Time(parts[2]), notWaiting, Time(parts[4]), Time(parts[5]) ?? throw new FormatException(), id);
+            if (noDue > 1 || notWaiting > 1 || (noDue == 1) != (parsed.DueAt is null) || (notWaiting == 1) != (parsed.WaitingSince is null))
+                return false;
+            cursor = parsed;
+            return true;
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
