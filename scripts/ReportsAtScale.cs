@@ -6,7 +6,8 @@
 //   seed   fills a store with one year of a busy center (default 300,000 conversations, about 1.5 million messages,
 //          the metrics ledger rows they make) for the demo center of appsettings.Development.json;
 //   bench  starts the real server on that store and times a month's reports through the HTTP API, beside the raw
-//          scan of that month's ledger rows measured in the same run (the least any report must read).
+//          scan of that month's ledger rows measured in the same run (the least any report must read); then asks for
+//          eight 400-day reports at once, to show the per-center limit on concurrent reports at work.
 //
 //   dotnet run --file scripts/ReportsAtScale.cs -- seed  --store sqlite|postgres --connection "<connection string>" [--conversations N] [--year 2025]
 //   dotnet run --file scripts/ReportsAtScale.cs -- bench --store sqlite|postgres --connection "<connection string>" [--month 2025-11] [--runs 5]
@@ -526,6 +527,7 @@ internal static class Bench
                 Console.WriteLine($"  {"GET " + report,-44} {timing.Median,8:0.0} ms ({timing.Max:0.0})  {timing.Rows} rows");
             }
             Console.WriteLine($"  slowest report median: {worst:0.0} ms — target < 1000 ms: {(worst < 1000 ? "met" : "NOT met")}");
+            await ConcurrentLongReportsAsync(http, app, first);
             return 0;
         }
         finally
@@ -533,6 +535,52 @@ internal static class Bench
             await app.StopAsync();
             await app.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Eight managers of one center ask for a 400-day report at the same moment: the center's limit
+    /// (Reports:MaxConcurrentPerCenter) runs that many, the others are answered 429 with Retry-After at once; meanwhile a
+    /// counselor's plain API call is timed, to show the rest of the server still answers.
+    /// </summary>
+    private static async Task ConcurrentLongReportsAsync(HttpClient http, WebApplication app, DateOnly month)
+    {
+        var to = month.AddMonths(1).AddDays(-1);
+        var from = to.AddDays(-399);
+        var path = $"/api/reports/response-times?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&groupBy=counselor";
+        var limit = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Inbox.Reports.ReportOptions>>().Value.MaxConcurrentPerCenter;
+        using var done = new CancellationTokenSource();
+        var probe = Task.Run(async () =>
+        {
+            var times = new List<double>();
+            while (!done.IsCancellationRequested)
+            {
+                var watch = Stopwatch.StartNew();
+                using var response = await http.GetAsync("/api/conversations?limit=1");
+                response.EnsureSuccessStatusCode();
+                times.Add(watch.Elapsed.TotalMilliseconds);
+                await Task.Delay(100);
+            }
+            return times;
+        });
+        var started = Stopwatch.StartNew();
+        var reports = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await http.GetAsync(path);
+            await response.Content.ReadAsStringAsync();
+            return (Status: (int)response.StatusCode, Ms: watch.Elapsed.TotalMilliseconds, RetryAfter: response.Headers.RetryAfter?.Delta?.TotalSeconds);
+        }));
+        var wall = started.Elapsed.TotalMilliseconds;
+        await done.CancelAsync();
+        var probes = (await probe).Order().ToList();
+        var ran = reports.Where(r => r.Status == 200).Select(r => r.Ms).Order().ToList();
+        var refused = reports.Where(r => r.Status == 429).ToList();
+        Console.WriteLine($"  8 concurrent 400-day reports ({from:yyyy-MM-dd}..{to:yyyy-MM-dd}, response-times by counselor), limit {limit} per center:");
+        Console.WriteLine($"    ran: {ran.Count}, {(ran.Count == 0 ? "-" : $"{ran[0]:0} to {ran[^1]:0} ms")}; refused 429: {refused.Count}"
+            + (refused.Count == 0 ? "" : $" after {refused.Min(r => r.Ms):0} to {refused.Max(r => r.Ms):0} ms, Retry-After {refused[0].RetryAfter:0} s")
+            + $"; other answers: {reports.Count(r => r.Status is not (200 or 429))}; all answered within {wall:0} ms");
+        if (probes.Count > 0)
+            Console.WriteLine($"    meanwhile GET /api/conversations?limit=1: {probes.Count} calls, median {probes[probes.Count / 2]:0.0} ms, max {probes[^1]:0.0} ms");
     }
 
     /// <summary>Selects <paramref name="columns"/> of the month's ledger rows and reads them all; returns the rows read.</summary>

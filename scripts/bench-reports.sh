@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times a month's reports on every supported store that can run here: seeds a year of a busy center (300,000
 # conversations) into a fresh SQLite file and a throwaway PostgreSQL, starts the real server on each and times
-# every report through the HTTP API, printing each beside yardsticks measured in the same run.
+# every report through the HTTP API, printing each beside yardsticks measured in the same run; then asks for eight
+# 400-day reports at once and prints what the per-center limit (Reports:MaxConcurrentPerCenter) ran and refused.
 #   scripts/bench-reports.sh [--conversations N] [--month 2025-11] [--runs 5]
 # Set INBOX_BENCH_POSTGRES to a connection string of an empty database to use your own PostgreSQL instead.
 # SQL Server is not benchmarked here (none can run on these machines).
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
         --conversations) conversations=$2; shift 2 ;;
         --month) month=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
-        *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 

@@ -31,7 +31,7 @@ public static partial class InboxApp
 
         // In code, after every configuration source: Microsoft.AspNetCore.* logs at Warning and above only, for every
         // provider, since its Information and Debug lines carry URLs with query strings.
-        builder.Services.PostConfigure<LoggerFilterOptions>(CapRequestLogging);
+        builder.Services.PostConfigure<LoggerFilterOptions>(CapFrameworkLogging);
 
         // Forwarded headers are believed only from the configured proxies. The framework's switch
         // (ASPNETCORE_FORWARDEDHEADERS_ENABLED) clears its known proxies, which believes every peer; put them back.
@@ -95,7 +95,7 @@ public static partial class InboxApp
     private static IEnumerable<(string Key, string Value)> Entries(IConfiguration configuration, string section) =>
         configuration.GetSection(section).GetChildren().Where(c => !string.IsNullOrWhiteSpace(c.Value)).Select(c => (c.Path, c.Value!.Trim()));
 
-    private static void CapRequestLogging(LoggerFilterOptions options)
+    private static void CapFrameworkLogging(LoggerFilterOptions options)
     {
         var providers = options.Rules.Select(r => r.ProviderName).Append(null).Distinct().ToList();
         var loud = options.Rules.Where(r => r.CategoryName is { } category
@@ -104,8 +104,17 @@ public static partial class InboxApp
         foreach (var rule in loud)
             options.Rules.Remove(rule);
         foreach (var provider in providers)
+        {
             options.Rules.Add(new LoggerFilterRule(provider, RequestLoggingCategory, LogLevel.Warning, null));
+            // HubSessionFilter logs each refused or failed hub call and connection once; the framework would add an error
+            // with a stack trace for every refusal a counselor meets (a HubException is an answer, not a fault).
+            foreach (var category in HubFrameworkCategories)
+                options.Rules.Add(new LoggerFilterRule(provider, category, LogLevel.Critical, null));
+        }
     }
+
+    private static readonly string[] HubFrameworkCategories =
+        ["Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", "Microsoft.AspNetCore.SignalR.HubConnectionHandler"];
 }
 
 /// <summary>Text from a request made safe for one log line: control characters (CR, LF, tabs, escapes) written as %XX.</summary>

@@ -67,13 +67,12 @@ public static partial class InboxApp
         services.AddClusterBus(configuration); // ConnectionStrings:Redis: the Redis bus across nodes; otherwise one node alone
         services.AddSingleton<AutoAssigner>();
         services.AddHostedService(sp => sp.GetRequiredService<AutoAssigner>());
+        services.AddSingleton<PushAudit>();
+        services.AddHostedService(sp => sp.GetRequiredService<PushAudit>()); // before the dispatcher: it stops after it, writing what was queued
         services.AddHostedService<EventDispatcher>();
         services.AddHostedService<SlaWatcher>();
         services.AddChannelSenders();
         services.AddHostedService<OutboxWorker>();
-        // HubSessionFilter logs each refused or failed invocation once; the framework would add an error with a stack
-        // trace for every refusal a counselor meets (a HubException is an answer, not a fault).
-        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical);
         services.AddSignalR(o =>
             {
                 o.MaximumReceiveMessageSize = 64 * 1024; // a reply is at most 10,000 characters
@@ -103,9 +102,18 @@ public static partial class InboxApp
         // Korean text reads as Korean in API answers, not as \uXXXX escapes.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ConversationStore.Json.Encoder);
         services.AddProblemDetails();
+        services.AddOptions<ReportOptions>().Bind(configuration.GetSection("Reports"))
+            .Validate(o => o.MaxConcurrentPerCenter > 0 && o.RetryAfterSeconds > 0, "Reports:MaxConcurrentPerCenter and Reports:RetryAfterSeconds must be above 0.")
+            .ValidateOnStart();
+        services.AddOptions<InboxHubOptions>().Bind(configuration.GetSection("Hub"))
+            .Validate(o => o.MaxConnectionsPerAccount > 0, "Hub:MaxConnectionsPerAccount must be above 0.")
+            .Validate(o => o.CatchUp.ScanLimit > 0 && o.CatchUp.ReloadDistance > 0, "Hub:CatchUp:ScanLimit and Hub:CatchUp:ReloadDistance must be above 0.")
+            .Validate(o => o.Queue.PageSize is > 0 and <= InboxHubOptions.MaxQueuePage, $"Hub:Queue:PageSize must be 1 to {InboxHubOptions.MaxQueuePage}.")
+            .ValidateOnStart();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy<string, ReportConcurrencyPolicy>(ReportConcurrencyPolicy.Name);
             // Per sending address: one misbehaving client cannot starve the providers (or counselors) behind it.
             o.AddPolicy(WebhookRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",

@@ -9,6 +9,7 @@ public static class AuditActions
     public const string ConversationList = "conversation.list";
     public const string QueueRead = "queue.read";
     public const string EventsRead = "events.read";
+    public const string ConversationPushed = "conversation.pushed";
     public const string CalendarDayAdded = "calendar.day_added";
     public const string CalendarDayRemoved = "calendar.day_removed";
     public const string AccountCreated = "account.created";
@@ -25,7 +26,7 @@ public static class AuditActions
     public const string AuditPurged = "audit.purged";
 
     /// <summary>Actions that read a resident's record (what the monthly review counts).</summary>
-    public static readonly IReadOnlyList<string> ResidentReads = [ConversationRead, ConversationList, QueueRead, EventsRead];
+    public static readonly IReadOnlyList<string> ResidentReads = [ConversationRead, ConversationList, QueueRead, EventsRead, ConversationPushed];
 
     /// <summary>Actions that take data out of the system (listed in every monthly review).</summary>
     public static readonly IReadOnlyList<string> Exports = [ReportExported, AuditExported];
@@ -39,6 +40,9 @@ public sealed record AuditEntry(
     public static AuditEntry For(Caller caller, HttpContext http, string action, Guid? contactId = null, Guid? conversationId = null, string? detail = null) =>
         new(caller.CenterId, caller.AccountId, caller.Username, http.Connection.RemoteIpAddress?.ToString(), action, contactId, conversationId, detail);
 }
+
+/// <summary>An access recorded at most once per account, resident and day (the center's day).</summary>
+public sealed record DailyAccess(AuditEntry Entry, DateTimeOffset At, DateOnly Day);
 
 public sealed record AuditRecord
 {
@@ -77,6 +81,29 @@ public sealed class AuditLog(Database database, TimeProvider clock)
             """,
             entries.Select(e => new { Id = Ids.New(), At = at, e.CenterId, e.AccountId, e.Username, e.SourceIp, e.Action, e.ContactId, e.ConversationId, e.Detail }),
             ct);
+    }
+
+    /// <summary>
+    /// Writes each entry at its time unless its account already has a record of that resident on <c>Day</c>: the store's
+    /// unique key on (account, resident, day) decides, so several nodes writing the same access leave one record.
+    /// </summary>
+    public async Task WriteOncePerDayAsync(IReadOnlyList<DailyAccess> entries, CancellationToken ct)
+    {
+        if (entries.Count == 0)
+            return;
+        await using var s = await database.BeginAsync(ct);
+        await s.ExecuteAsync(
+            s.Dialect.InsertIgnoringDuplicates("audit_log",
+                "id, at, center_id, account_id, username, source_ip, action, contact_id, conversation_id, detail, access_day",
+                "@Id, @At, @CenterId, @AccountId, @Username, @SourceIp, @Action, @ContactId, @ConversationId, @Detail, @AccessDay"),
+            entries.Select(d => new
+            {
+                Id = Ids.New(), d.At, d.Entry.CenterId, d.Entry.AccountId, d.Entry.Username, d.Entry.SourceIp, d.Entry.Action,
+                d.Entry.ContactId, d.Entry.ConversationId, d.Entry.Detail,
+                AccessDay = d.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            }),
+            ct);
+        await s.CommitAsync(ct);
     }
 
     /// <summary>The records of a center matching the filter, newest first; <see cref="AuditQuery.Before"/> pages on from a record.</summary>

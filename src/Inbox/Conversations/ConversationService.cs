@@ -285,12 +285,14 @@ public sealed class ConversationService(
         return ids;
     }
 
-    /// <summary>A counselor offers to call: a callback request like a resident's, asking a Kakao resident for their number when it is unknown.</summary>
+    /// <summary>A counselor offers to call: a callback request like a resident's, asking a Kakao resident for their number when
+    /// it is unknown. The assignee or a manager only, as for anything that reaches the resident.</summary>
     public async Task RequestPhoneCallAsync(Caller caller, Guid conversationId, CancellationToken ct)
     {
         var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
         await using var s = await database.BeginAsync(ct);
         var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        RequireWorker(caller, state, "offer the resident a call"); // it sends the resident a message (asking for the number)
         if (await CallbackRules.FindOpenAsync(s, conversationId, ct) is not null)
             throw new ConversationActionException("A call back is already requested for this conversation.");
         var (resident, centerAddress, channel) = state.ContactPhone is { } phone
@@ -417,6 +419,12 @@ public sealed class ConversationService(
     {
         if (!Presence.All.Contains(presence))
             throw new ConversationActionException($"Presence must be one of {string.Join(", ", Presence.All)}.");
+        // Consoles re-announce their presence on every (re)connect: the same value again is a read, never a write transaction.
+        await using (var read = await database.ReadAsync(ct))
+        {
+            if (await read.ScalarAsync<string>("SELECT presence FROM accounts WHERE id = @AccountId", new { caller.AccountId }, ct) == presence)
+                return;
+        }
         await using var s = await database.BeginAsync(ct);
         var now = clock.GetUtcNow();
         var changed = await s.ExecuteAsync(

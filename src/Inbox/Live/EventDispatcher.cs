@@ -1,3 +1,4 @@
+using Inbox.Audit;
 using Inbox.Conversations;
 using Microsoft.AspNetCore.SignalR;
 
@@ -10,7 +11,8 @@ namespace Inbox.Live;
 /// after this node's commits it rings the other nodes' doorbells through the cluster bus (the sequence number only).
 /// </summary>
 public sealed class EventDispatcher(
-    EventFeed feed, EventSignal signal, IClusterBus bus, IHubContext<InboxHub, IInboxClient> hub, AutoAssigner assigner, ILogger<EventDispatcher> logger)
+    EventFeed feed, EventSignal signal, IClusterBus bus, IHubContext<InboxHub, IInboxClient> hub, AutoAssigner assigner,
+    ConnectionCounter connections, PushAudit pushAudit, ILogger<EventDispatcher> logger)
     : BackgroundService
 {
     private const int Batch = 500;
@@ -34,7 +36,7 @@ public sealed class EventDispatcher(
                     var events = await feed.ReadAsync(null, last, Batch, stoppingToken);
                     read = events.Count;
                     foreach (var item in await feed.BuildAsync(events, stoppingToken))
-                        await PushAsync(item);
+                        await PushAsync(item, stoppingToken);
                     if (read > 0)
                     {
                         last = events[^1].Seq;
@@ -62,7 +64,7 @@ public sealed class EventDispatcher(
         }
     }
 
-    private Task PushAsync(FeedItem item)
+    private async Task PushAsync(FeedItem item, CancellationToken ct)
     {
         var e = item.Source;
         var groups = new List<string> { HubGroups.Managers(e.CenterId) };
@@ -72,8 +74,10 @@ public sealed class EventDispatcher(
             groups.Add(HubGroups.Account(e.AssigneeId!.Value));
         if (e.PreviousAssigneeId is { } previous && previous != e.AssigneeId && e.AssigneeId is not null)
             groups.Add(HubGroups.Account(previous));
+        // Whom this shows a resident's data is known here, from who joined those groups on this node: recorded (queued) first.
+        await pushAudit.RecordAsync(item, connections.InGroups(groups), ct);
         var clients = hub.Clients.Groups(groups);
-        return item.Event.Payload switch
+        await (item.Event.Payload switch
         {
             ConversationChangedPayload p => clients.ConversationChanged(p),
             MessageAddedPayload p => clients.MessageAdded(p),
@@ -83,6 +87,6 @@ public sealed class EventDispatcher(
             CrisisPayload p => clients.CrisisFlagged(p),
             CallbackPayload p => item.Event.Method == nameof(IInboxClient.CallbackRequested) ? clients.CallbackRequested(p) : clients.CallbackChanged(p),
             _ => Task.CompletedTask,
-        };
+        });
     }
 }

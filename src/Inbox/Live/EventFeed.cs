@@ -1,3 +1,4 @@
+using System.Globalization;
 using Inbox.Accounts;
 using Inbox.Conversations;
 using Inbox.Storage;
@@ -30,7 +31,11 @@ public sealed record StoredEvent
 }
 
 /// <summary>A hub event together with the stored event it came from (for routing).</summary>
-public sealed record FeedItem(StoredEvent Source, HubEvent Event);
+public sealed record FeedItem(StoredEvent Source, HubEvent Event)
+{
+    /// <summary>The resident (contact) whose message or number the payload shows, if any: showing it is an access.</summary>
+    public Guid? ResidentId { get; init; }
+}
 
 /// <summary>Turns stored events into what the hub pushes. Pushes and CatchUp both come from here, so they always agree.</summary>
 public sealed class EventFeed(Database database)
@@ -140,25 +145,72 @@ public sealed class EventFeed(Database database)
                 items.Add(new(e, new HubEvent(e.Seq, nameof(IInboxClient.ConversationChanged), c.ToPayload(e.Seq, e.Type))));
             }
         }
-        return items;
+        return [.. items.Select(i => ShowsResident.Contains(i.Event.Method) && i.Source.ConversationId is { } id && summaries.TryGetValue(id, out var c)
+            ? i with { ResidentId = c.ContactId }
+            : i)];
     }
 
-    public async Task<IReadOnlyList<ConversationChangedPayload>> QueueAsync(Caller caller, long seq, CancellationToken ct)
+    // What carries a resident's words or number (delivery updates, presence and breaches carry neither).
+    private static readonly HashSet<string> ShowsResident =
+    [
+        nameof(IInboxClient.MessageAdded), nameof(IInboxClient.ConversationChanged), nameof(IInboxClient.CrisisFlagged),
+        nameof(IInboxClient.CallbackRequested), nameof(IInboxClient.CallbackChanged),
+    ];
+
+    /// <summary>Whether more than <paramref name="count"/> events of the center follow <paramref name="afterSeq"/>; reads at
+    /// most count + 1 index entries, and counts rows, not sequence numbers (those may have gaps).</summary>
+    public async Task<bool> MoreThanAsync(string centerId, long afterSeq, int count, CancellationToken ct)
+    {
+        await using var s = await database.ReadAsync(ct);
+        return await s.ScalarAsync<long>(
+            $"""
+            SELECT COUNT(*) FROM (
+                SELECT seq FROM conversation_events WHERE center_id = @centerId AND seq > @afterSeq ORDER BY seq {s.Dialect.Limit("@take")}) later
+            """, new { centerId, afterSeq, take = count + 1 }, ct) > count;
+    }
+
+    /// <summary>
+    /// One page of the open conversations the caller may work, in queue order (urgent first, then earliest due, longest
+    /// waiting, oldest), after <paramref name="after"/>; and the cursor of the next page when there may be one. The cursor
+    /// holds the last row's sort key itself, so a conversation that moves meanwhile (its change is an event the caller
+    /// catches up on) cannot shift the others across a page boundary.
+    /// </summary>
+    public async Task<(IReadOnlyList<ConversationChangedPayload> Page, string? Next)> QueueAsync(
+        Caller caller, long seq, int limit, QueueCursor? after, CancellationToken ct)
     {
         var everyone = caller.Role is Roles.Manager or Roles.Admin;
         await using var s = await database.ReadAsync(ct);
+        const string rank = "CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END";
+        const string noDue = "CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END";
+        const string notWaiting = "CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END";
+        // Lexicographic "after the cursor's key", one sort column at a time (NULL due/waiting times compare equal to each other).
+        static string Then(string greater, string equal, string rest) => $"{greater} OR ({equal} AND ({rest}))";
+        var keyset = after is null ? "" : "AND (" +
+            Then($"{rank} > @Rank", $"{rank} = @Rank",
+            Then($"{noDue} > @NoDue", $"{noDue} = @NoDue",
+            Then("(@NoDue = 0 AND c.due_at > @DueAt)", "(@NoDue = 1 OR c.due_at = @DueAt)",
+            Then($"{notWaiting} > @NotWaiting", $"{notWaiting} = @NotWaiting",
+            Then("(@NotWaiting = 0 AND c.waiting_since > @WaitingSince)", "(@NotWaiting = 1 OR c.waiting_since = @WaitingSince)",
+            Then("c.created_at > @CreatedAt", "c.created_at = @CreatedAt", $"{s.Dialect.IdOrder("c.id")} > {s.Dialect.IdOrder("@Id")}")))))) + ")";
         var rows = await s.QueryAsync<ConversationRow>(
             $"""
             SELECT c.id, c.status, c.line, c.last_inbound_channel AS channel, c.priority, c.assignee_id, c.due_at, c.waiting_since,
-                   c.last_activity_at, c.category, c.program, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone
+                   c.last_activity_at, c.category, c.program, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone,
+                   c.created_at
             FROM conversations c JOIN contacts k ON k.id = c.contact_id
             WHERE c.center_id = @CenterId AND c.status <> 'resolved' {(everyone ? "" : "AND (c.assignee_id IS NULL OR c.assignee_id = @AccountId)")}
-            ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,
-                     CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at,
-                     CASE WHEN c.waiting_since IS NULL THEN 1 ELSE 0 END, c.waiting_since, c.created_at, {s.Dialect.IdOrder("c.id")}
+            {keyset}
+            ORDER BY {rank}, {noDue}, c.due_at, {notWaiting}, c.waiting_since, c.created_at, {s.Dialect.IdOrder("c.id")}
+            {s.Dialect.Limit("@Take")}
             """,
-            new { caller.CenterId, caller.AccountId }, ct);
-        return [.. rows.Select(r => r.ToPayload(seq, "queue"))];
+            new
+            {
+                caller.CenterId, caller.AccountId, Take = limit + 1,
+                after?.Rank, after?.NoDue, after?.DueAt, after?.NotWaiting, after?.WaitingSince, after?.CreatedAt, after?.Id,
+            }, ct);
+        var page = rows.Take(limit).ToList();
+        var next = rows.Count > limit ? QueueCursor.After(page[^1]).ToString() : null;
+        return ([.. page.Select(r => r.ToPayload(seq, "queue"))], next);
     }
 
     private static Guid MessageIdOf(string payload) =>
@@ -181,6 +233,7 @@ public sealed class EventFeed(Database database)
         public Guid ContactId { get; init; }
         public string? ContactName { get; init; }
         public string? ContactPhone { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
 
         public ConversationChangedPayload ToPayload(long seq, string reason) => new(
             seq, Id, Status, Line, Channel, Priority, AssigneeId, DueAt, WaitingSince, LastActivityAt, Category,
@@ -207,5 +260,42 @@ public sealed class EventFeed(Database database)
     {
         public Guid Id { get; init; }
         public required string DisplayName { get; init; }
+    }
+}
+
+/// <summary>Where a queue page ended: the sort key of its last conversation, as an opaque text for the client.</summary>
+public sealed record QueueCursor(int Rank, int NoDue, DateTimeOffset? DueAt, int NotWaiting, DateTimeOffset? WaitingSince, DateTimeOffset CreatedAt, Guid Id)
+{
+    internal static QueueCursor After(EventFeed.ConversationRow row) => new(
+        row.Priority switch { "urgent" => 0, "high" => 1, _ => 2 },
+        row.DueAt is null ? 1 : 0, row.DueAt, row.WaitingSince is null ? 1 : 0, row.WaitingSince, row.CreatedAt, row.Id);
+
+    public override string ToString() => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(string.Join('|',
+            Rank, NoDue, DueAt?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "", NotWaiting,
+            WaitingSince?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "", CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), Id.ToString("N"))))
+        .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool TryParse(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out QueueCursor? cursor)
+    {
+        cursor = null;
+        try
+        {
+            var base64 = text.Replace('-', '+').Replace('_', '/');
+            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '='))).Split('|');
+            if (parts.Length != 7 || !Guid.TryParseExact(parts[6], "N", out var id))
+                return false;
+            DateTimeOffset? Time(string p) => p.Length == 0 ? null : new DateTimeOffset(long.Parse(p, CultureInfo.InvariantCulture), TimeSpan.Zero);
+            int Flag(string p) => int.Parse(p, CultureInfo.InvariantCulture) is var v and >= 0 and <= 2 ? v : throw new FormatException();
+            var (noDue, notWaiting) = (Flag(parts[1]), Flag(parts[3]));
+            var parsed = new QueueCursor(Flag(parts[0]), noDue, Time(parts[2]), notWaiting, Time(parts[4]), Time(parts[5]) ?? throw new FormatException(), id);
+            if (noDue > 1 || notWaiting > 1 || (noDue == 1) != (parsed.DueAt is null) || (notWaiting == 1) != (parsed.WaitingSince is null))
+                return false;
+            cursor = parsed;
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            return false;
+        }
     }
 }

@@ -50,9 +50,12 @@ public sealed record TypingPayload(long Seq, Guid ConversationId, Guid AccountId
 /// <summary>One pushed event as CatchUp returns it: the client method it was pushed to, and the same payload.</summary>
 public sealed record HubEvent(long Seq, string Method, object Payload);
 
-public sealed record CatchUpResult(IReadOnlyList<HubEvent> Events, bool More);
+/// <summary>What CatchUp found: the events; More = call again from UpTo (the last stored sequence read, visible or not);
+/// Reload = too far behind, take GetQueue again.</summary>
+public sealed record CatchUpResult(IReadOnlyList<HubEvent> Events, bool More, long UpTo, bool Reload);
 
-public sealed record QueueSnapshot(long Seq, IReadOnlyList<ConversationChangedPayload> Conversations);
+/// <summary>A page of the queue, the sequence to catch up from, and the cursor of the next page (null on the last).</summary>
+public sealed record QueueSnapshot(long Seq, IReadOnlyList<ConversationChangedPayload> Conversations, string? NextCursor);
 
 /// <summary>SignalR group names, in one place.</summary>
 public static class HubGroups
@@ -65,4 +68,9 @@ public static class HubGroups
 
     /// <summary>One counselor: events of the conversations assigned to them.</summary>
     public static string Account(Guid accountId) => $"account:{accountId}";
+
+    /// <summary>The groups a connection of this caller joins.</summary>
+    public static IReadOnlyList<string> Of(Inbox.Accounts.Caller caller) => caller.Role is Inbox.Accounts.Roles.Manager or Inbox.Accounts.Roles.Admin
+        ? [Managers(caller.CenterId)]
+        : [Queue(caller.CenterId), Account(caller.AccountId)];
 }

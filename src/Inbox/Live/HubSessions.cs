@@ -6,7 +6,8 @@ namespace Inbox.Live;
 /// <summary>
 /// Every hub invocation passes here: a session that has ended (token expired, account disabled or changed) is refused
 /// (its connection is closed by SignalR at the token's expiry, or by <see cref="HubSessionSweeper"/>); a refused action is logged as one line, a fault with its stack trace. This filter is the
-/// hub's one invocation log (the framework's own error line for every HubException is turned off in InboxApp).
+/// hub's one invocation log (the framework's own error line for every HubException, in a method or in connecting,
+/// is turned off in InboxApp).
 /// </summary>
 public sealed partial class HubSessionFilter(AccountSessions sessions, ILogger<HubSessionFilter> logger) : IHubFilter
 {
@@ -37,6 +38,37 @@ public sealed partial class HubSessionFilter(AccountSessions sessions, ILogger<H
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogFailed(logger, method, caller.AccountId, e);
+            throw;
+        }
+    }
+
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (HubException)
+        {
+            // The hub logged why (e.g. too many connections); the client is closed with the message.
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, "OnConnectedAsync", Caller.From(context.Context.User!).AccountId, e);
+            throw;
+        }
+    }
+
+    public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        try
+        {
+            await next(context, exception);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, "OnDisconnectedAsync", Caller.From(context.Context.User!).AccountId, e);
             throw;
         }
     }

@@ -3,6 +3,7 @@ using Inbox.Audit;
 using Inbox.Conversations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Inbox.Live;
 
@@ -12,7 +13,8 @@ namespace Inbox.Live;
 /// </summary>
 [Authorize]
 public sealed class InboxHub(
-    ConversationService conversations, EventFeed feed, AuditLog audit, ConnectionCounter connections, IClusterBus bus, ILogger<InboxHub> logger)
+    ConversationService conversations, EventFeed feed, AuditLog audit, ConnectionCounter connections, IClusterBus bus,
+    IOptions<InboxHubOptions> options, ILogger<InboxHub> logger)
     : Hub<IInboxClient>
 {
     public const int CatchUpBatch = 1000;
@@ -22,18 +24,26 @@ public sealed class InboxHub(
     public override async Task OnConnectedAsync()
     {
         var caller = Caller;
-        if (caller.Role is Roles.Manager or Roles.Admin)
-        {
-            await Groups.AddToGroupAsync(Context.ConnectionId, HubGroups.Managers(caller.CenterId));
-        }
-        else
-        {
-            await Groups.AddToGroupAsync(Context.ConnectionId, HubGroups.Queue(caller.CenterId));
-            await Groups.AddToGroupAsync(Context.ConnectionId, HubGroups.Account(caller.AccountId));
-        }
-        connections.Add(caller.AccountId, Context);
+        var groups = HubGroups.Of(caller);
+        CountConnectionWithinLimit(caller, groups);
+        foreach (var group in groups)
+            await Groups.AddToGroupAsync(Context.ConnectionId, group);
         bus.ConnectionsChanged(caller.AccountId);
         await base.OnConnectedAsync();
+    }
+
+    /// <summary>
+    /// Counts the connection on this node, or refuses it when the account holds Hub:MaxConnectionsPerAccount already: the
+    /// client is closed with this message (OnDisconnectedAsync does not run for it, so nothing is uncounted).
+    /// </summary>
+    private void CountConnectionWithinLimit(Caller caller, IReadOnlyList<string> groups)
+    {
+        var limit = options.Value.MaxConnectionsPerAccount;
+        var account = new ConnectedAccount(caller.AccountId, caller.CenterId, caller.Username, Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString(), groups);
+        if (connections.TryAdd(account, Context, limit))
+            return;
+        logger.LogInformation("Refused a hub connection of account {AccountId}: {Limit} are open already", caller.AccountId, limit);
+        throw new HubException($"This account has at most {limit} connections open at once; close another console window first.");
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
@@ -54,14 +64,30 @@ public sealed class InboxHub(
         await base.OnDisconnectedAsync(exception);
     }
 
-    /// <summary>Open conversations the caller may work — urgent first, then earliest due — and the sequence to catch up from.</summary>
-    public async Task<QueueSnapshot> GetQueue()
+    /// <summary>
+    /// The first page (Hub:Queue:PageSize) of the open conversations the caller may work — urgent first, then earliest
+    /// due — with the sequence to catch up from and the cursor of the next page (null on the last).
+    /// </summary>
+    public Task<QueueSnapshot> GetQueue() => QueuePageAsync(null, options.Value.Queue.PageSize);
+
+    /// <summary>The page after <paramref name="cursor"/> (a nextCursor of GetQueue or of this), of at most <paramref name="limit"/>.</summary>
+    public Task<QueueSnapshot> GetQueuePage(string? cursor, int limit)
+    {
+        if (limit is < 1 or > InboxHubOptions.MaxQueuePage)
+            throw new HubException($"The page size 'limit' must be 1 to {InboxHubOptions.MaxQueuePage}.");
+        QueueCursor? after = null;
+        if (cursor is not null && !QueueCursor.TryParse(cursor, out after))
+            throw new HubException("This 'cursor' is not one GetQueue or GetQueuePage returned.");
+        return QueuePageAsync(after, limit);
+    }
+
+    private async Task<QueueSnapshot> QueuePageAsync(QueueCursor? after, int limit)
     {
         var caller = Caller;
         var seq = await feed.LastSequenceAsync(Context.ConnectionAborted);
-        var items = await feed.QueueAsync(caller, seq, Context.ConnectionAborted);
+        var (items, next) = await feed.QueueAsync(caller, seq, limit, after, Context.ConnectionAborted);
         await AuditAsync(caller, AuditActions.QueueRead, items.Select(i => i.Contact.Id));
-        return new QueueSnapshot(seq, items);
+        return new QueueSnapshot(seq, items, next);
     }
 
     public Task Claim(Guid conversationId) => Act(c => conversations.ClaimAsync(c, conversationId, Context.ConnectionAborted));
@@ -104,8 +130,7 @@ public sealed class InboxHub(
         Act(c => conversations.LinkContactAsync(c, conversationId, contactId, phone, reason,
             Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString(), Context.ConnectionAborted));
 
-    public Task SetPresence(string presence)
- => Act(c => conversations.SetPresenceAsync(c, presence, Context.ConnectionAborted));
+    public Task SetPresence(string presence) => Act(c => conversations.SetPresenceAsync(c, presence, Context.ConnectionAborted));
 
     /// <summary>Tells the others who see the conversation that the caller is typing. Not stored, never replayed.</summary>
     public async Task Typing(Guid conversationId)
@@ -117,30 +142,52 @@ public sealed class InboxHub(
         await bus.SendTypingAsync(new TypingNotice(caller.CenterId, state.AssigneeId, Context.ConnectionId, payload));
     }
 
-    /// <summary>Every event after <paramref name="afterSeq"/> the caller may see, in order, at most 1,000 a call (More says to call again).</summary>
+    /// <summary>
+    /// Every event after <paramref name="afterSeq"/> the caller may see, in order, at most 1,000 a call and at most
+    /// Hub:CatchUp:ScanLimit stored events read a call. <c>UpTo</c> is the sequence of the last stored event read (visible or
+    /// not): call again from it while <c>More</c> says so, even after an empty batch. Sequences may have gaps; nothing here
+    /// counts on them being contiguous. More than Hub:CatchUp:ReloadDistance events behind: <c>Reload</c>, no events —
+    /// the caller takes GetQueue again and catches up from its sequence.
+    /// </summary>
     public async Task<CatchUpResult> CatchUp(long afterSeq)
     {
         var caller = Caller;
+        var limits = options.Value.CatchUp;
+        var ct = Context.ConnectionAborted;
+        if (await feed.MoreThanAsync(caller.CenterId, afterSeq, limits.ReloadDistance, ct))
+            return new CatchUpResult([], false, afterSeq, Reload: true);
         var visible = new List<HubEvent>();
+        var upTo = afterSeq;
+        var scanned = 0;
         var more = false;
-        var from = afterSeq;
-        // Read until a batch of visible events is full: a counselor may be entitled to few of a busy center's events.
-        while (visible.Count < CatchUpBatch)
+        while (!more)
         {
-            var stored = await feed.ReadAsync(caller.CenterId, from, CatchUpBatch, Context.ConnectionAborted);
-            if (stored.Count == 0)
+            var take = Math.Min(CatchUpBatch, limits.ScanLimit - scanned);
+            if (take <= 0)
+            {
+                more = true;
                 break;
-            var mine = stored.Where(e => e.VisibleTo(caller)).ToList();
-            foreach (var item in await feed.BuildAsync(mine, Context.ConnectionAborted))
-                visible.Add(item.Event);
-            from = stored[^1].Seq;
-            if (stored.Count < CatchUpBatch)
-                break;
-            more = true;
+            }
+            var stored = await feed.ReadAsync(caller.CenterId, upTo, take, ct);
+            scanned += stored.Count;
+            var built = (await feed.BuildAsync([.. stored.Where(e => e.VisibleTo(caller))], ct)).ToLookup(i => i.Source.Seq, i => i.Event);
+            foreach (var e in stored)
+            {
+                var events = built[e.Seq].ToList();
+                if (visible.Count + events.Count > CatchUpBatch)
+                {
+                    more = true; // a full batch; the rest of this stored event's hub events come next call, with it
+                    break;
+                }
+                visible.AddRange(events);
+                upTo = e.Seq;
+            }
+            if (stored.Count < take)
+                break; // the head
         }
         await AuditAsync(caller, AuditActions.EventsRead,
             visible.Select(e => e.Payload).OfType<ConversationChangedPayload>().Select(p => p.Contact.Id));
-        return new CatchUpResult(visible, more && visible.Count >= CatchUpBatch);
+        return new CatchUpResult(visible, more, upTo, Reload: false);
     }
 
     private Task AuditAsync(Caller caller, string action, IEnumerable<Guid> contactIds)
@@ -162,50 +209,88 @@ public sealed class InboxHub(
     }
 }
 
-/// <summary>Open hub connections on this node, by account: how many (presence, auto-assignment), and the connections
-/// themselves, so the session sweep can close those whose account may no longer act.</summary>
+/// <summary>An account holding hub connections on this node: who, from where, and the groups its connections joined.</summary>
+public sealed record ConnectedAccount(Guid AccountId, string CenterId, string Username, string? SourceIp, IReadOnlyList<string> Groups);
+
+/// <summary>
+/// Open hub connections on this node, by account: how many (presence, auto-assignment, the per-account limit), the
+/// connections themselves (so the session sweep can close those whose account may no longer act), and which accounts
+/// each group reaches here (SignalR does not say whom a group send reached; the access log needs to know).
+/// </summary>
 public sealed class ConnectionCounter
 {
-    private readonly Dictionary<Guid, Dictionary<string, HubCallerContext>> _byAccount = [];
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, (ConnectedAccount Account, Dictionary<string, HubCallerContext> Connections)> _accounts = [];
+    private readonly Dictionary<string, HashSet<Guid>> _groups = new(StringComparer.Ordinal);
 
     /// <summary>The accounts holding at least one connection on this node.</summary>
     public IReadOnlyCollection<Guid> Accounts
     {
-        get { lock (_byAccount) return [.. _byAccount.Keys]; }
+        get { lock (_gate) return [.. _accounts.Keys]; }
     }
 
     public int Count(Guid accountId)
     {
-        lock (_byAccount) return _byAccount.TryGetValue(accountId, out var c) ? c.Count : 0;
+        lock (_gate)
+            return _accounts.TryGetValue(accountId, out var entry) ? entry.Connections.Count : 0;
     }
 
     /// <summary>Every connection on this node, with the account signed in on it.</summary>
     public IReadOnlyList<HubCallerContext> Connections()
     {
-        lock (_byAccount) return [.. _byAccount.Values.SelectMany(c => c.Values)];
+        lock (_gate)
+            return [.. _accounts.Values.SelectMany(e => e.Connections.Values)];
     }
 
-    public void Add(Guid accountId, HubCallerContext connection)
+    /// <summary>Counts one more connection of the account, unless it holds <paramref name="limit"/> already (then false).</summary>
+    public bool TryAdd(ConnectedAccount account, HubCallerContext connection, int limit)
     {
-        lock (_byAccount)
+        lock (_gate)
         {
-            if (!_byAccount.TryGetValue(accountId, out var connections))
-                _byAccount[accountId] = connections = [];
-            connections[connection.ConnectionId] = connection;
+            if (!_accounts.TryGetValue(account.AccountId, out var entry))
+                entry = (account, []);
+            if (entry.Connections.Count >= limit)
+                return false;
+            entry.Connections[connection.ConnectionId] = connection;
+            _accounts[account.AccountId] = entry;
+            foreach (var group in account.Groups)
+            {
+                if (!_groups.TryGetValue(group, out var members))
+                    _groups[group] = members = [];
+                members.Add(account.AccountId);
+            }
+            return true;
         }
     }
 
     /// <summary>Returns how many connections the account still has.</summary>
     public int Remove(Guid accountId, string connectionId)
     {
-        lock (_byAccount)
+        lock (_gate)
         {
-            if (!_byAccount.TryGetValue(accountId, out var connections))
+            if (!_accounts.TryGetValue(accountId, out var entry))
                 return 0;
-            connections.Remove(connectionId);
-            if (connections.Count == 0)
-                _byAccount.Remove(accountId);
-            return connections.Count;
+            entry.Connections.Remove(connectionId);
+            if (entry.Connections.Count > 0)
+                return entry.Connections.Count;
+            _accounts.Remove(accountId);
+            foreach (var group in entry.Account.Groups)
+                if (_groups.TryGetValue(group, out var members) && members.Remove(accountId) && members.Count == 0)
+                    _groups.Remove(group);
+            return 0;
+        }
+    }
+
+    /// <summary>The accounts a send to these groups reaches on this node, each once.</summary>
+    public IReadOnlyList<ConnectedAccount> InGroups(IEnumerable<string> groups)
+    {
+        lock (_gate)
+        {
+            var reached = new HashSet<Guid>();
+            foreach (var group in groups)
+                if (_groups.TryGetValue(group, out var members))
+                    reached.UnionWith(members);
+            return [.. reached.Select(id => _accounts[id].Account)];
         }
     }
 }

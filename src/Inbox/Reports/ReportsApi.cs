@@ -14,7 +14,7 @@ public static class ReportsApi
     {
         var api = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization(Policies.Manager);
         api.MapGet("/", () => TypedResults.Ok(ReportService.All)).WithName("ListReports").WithSummary("The names of the reports.");
-        api.MapGet("/{name}", GetAsync).WithName("GetReport")
+        api.MapGet("/{name}", GetAsync).WithName("GetReport").RequireRateLimiting(ReportConcurrencyPolicy.Name)
             .WithSummary("A report of the caller's center for a period (period=day|week|month with date, or from and to), optionally grouped "
                 + "(groupBy=channel|line|counselor|category); format=csv downloads it as CSV (UTF-8 with BOM).");
     }

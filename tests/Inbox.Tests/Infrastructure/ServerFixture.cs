@@ -33,6 +33,14 @@ public static class StoreQueries
         return await s.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}" + (where is null ? "" : " WHERE " + where), args, CancellationToken.None);
     }
 
+    /// <summary>The one value (or row) a query answers, read through the server's own store.</summary>
+    public static async Task<T> SingleAsync<T>(this TestServer server, string sql, object? args)
+    {
+        var database = server.Services.GetRequiredService<Database>();
+        await using var s = await database.ReadAsync(CancellationToken.None);
+        return (await s.SingleOrDefaultAsync<T>(sql, args, CancellationToken.None))!;
+    }
+
     /// <summary>Row counts of everything a webhook may write, to prove a refused request changed nothing.</summary>
     public static async Task<string> SnapshotAsync(this TestServer server)
     {
