@@ -203,6 +203,8 @@ public static class ResidentRegistrationNumber
         }
         if (c is >= '\uAC00' and <= '\uD7A3')
             return (Kind.Other, 0, 1); // Hangul syllables: most of the text, and never a digit or a separator
+        if (c is >= '\uFF10' and <= '\uFF19')
+            return (Kind.Digit, c - '\uFF10', 1); // full-width digits, as NFKC reads them, without normalizing each
         var length = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
         switch (CharUnicodeInfo.GetUnicodeCategory(text, i))
         {
