@@ -6,6 +6,7 @@ using Inbox.Centers;
 using Inbox.Contacts;
 using Inbox.Live;
 using Inbox.Outbound;
+using Inbox.Privacy;
 using Inbox.Reports;
 using Inbox.Storage;
 
@@ -151,7 +152,7 @@ public sealed class ConversationService(
     {
         if (category is null || !Category.All.Contains(category))
             throw new ConversationActionException($"Category must be one of {string.Join(", ", Category.All)}.", Refusal.Invalid);
-        program = string.IsNullOrWhiteSpace(program) ? null : program.Trim();
+        program = string.IsNullOrWhiteSpace(program) ? null : ResidentRegistrationNumber.Mask(program.Trim());
         if (program?.Length > MaxProgramLength)
             throw new ConversationActionException($"A program name is at most {MaxProgramLength} characters.", Refusal.Invalid);
         await using var s = await database.BeginAsync(ct);
@@ -171,10 +172,10 @@ public sealed class ConversationService(
     {
         if (kind is null || !ReferralKind.All.Contains(kind))
             throw new ConversationActionException($"A referral's kind must be one of {string.Join(", ", ReferralKind.All)}.", Refusal.Invalid);
-        target = target?.Trim();
+        target = ResidentRegistrationNumber.Mask(target?.Trim());
         if (string.IsNullOrEmpty(target) || target.Length > MaxReferralTargetLength)
             throw new ConversationActionException($"Say where the resident was referred (1 to {MaxReferralTargetLength} characters).", Refusal.Invalid);
-        note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        note = string.IsNullOrWhiteSpace(note) ? null : ResidentRegistrationNumber.Mask(note.Trim());
         if (note?.Length > MaxReferralNoteLength)
             throw new ConversationActionException($"A referral note is at most {MaxReferralNoteLength} characters.", Refusal.Invalid);
         await using var s = await database.BeginAsync(ct);
@@ -450,13 +451,14 @@ public sealed class ConversationService(
         events.Ring();
     }
 
+    /// <summary>A reply's or a note's text as it is stored (and sent): registration numbers masked.</summary>
     private static string CheckBody(string? body)
     {
         if (string.IsNullOrWhiteSpace(body))
             throw new ConversationActionException("The text is empty.");
         if (body.Length > MaxReplyLength)
             throw new ConversationActionException($"The text is longer than {MaxReplyLength:N0} characters.");
-        return body;
+        return ResidentRegistrationNumber.Mask(body);
     }
 
     private async Task<IReadOnlyList<Guid>> ExistingReplyAsync(DbSession s, Caller caller, Guid conversationId, string clientMessageId, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inbox.Privacy;
 using Inbox.Storage;
 
 namespace Inbox.Conversations;
@@ -179,7 +180,7 @@ public sealed class ConversationStore
             e.CenterId,
             e.ConversationId,
             e.Type,
-            payload = JsonSerializer.Serialize(e.Payload, Json),
+            payload = Payload(e.Payload),
             e.ActorId,
             e.AssigneeId,
             e.PreviousAssigneeId,
@@ -192,5 +193,13 @@ public sealed class ConversationStore
             """,
             rows, ct);
         return last;
+    }
+
+    /// <summary>An event's payload as every subscriber will read it: any text in it has its registration numbers masked.</summary>
+    private static string Payload(object payload)
+    {
+        var node = JsonSerializer.SerializeToNode(payload, Json);
+        ResidentRegistrationNumber.MaskStrings(node);
+        return node?.ToJsonString(Json) ?? "null";
     }
 }

@@ -1,9 +1,17 @@
+using Inbox.Privacy;
+
 namespace Inbox.Ingest;
 
 /// <summary>
 /// A message as a channel adapter hands it to ingest: already verified, parsed, normalized and routed to its center.
 /// Phone calls may be outbound (a counselor calling back); everything else arrives from the resident.
 /// </summary>
+/// <remarks>
+/// The texts people read (body, subject, transcript segments, attachment file names) hold registration numbers masked
+/// from the moment they are set, so no channel and no rule can pass one on in full. Identifiers and URLs (provider message
+/// id, addresses, attachment URLs) stay as the provider sent them: they deduplicate, route and fetch. Metadata stays as
+/// sent for the rules that read it (call status, callback id); ingest masks its stored copy.
+/// </remarks>
 public sealed record InboundMessage
 {
     public required string CenterId { get; init; }
@@ -17,11 +25,21 @@ public sealed record InboundMessage
     public required string ProviderMessageId { get; init; }
     public string Direction { get; init; } = Conversations.Direction.In;
     public required string Kind { get; init; }
-    public string? Body { get; init; }
-    public string? Subject { get; init; }
+    public string? Body { get; init => field = ResidentRegistrationNumber.Mask(value); }
+    public string? Subject { get; init => field = ResidentRegistrationNumber.Mask(value); }
     public DateTimeOffset? ProviderAt { get; init; }
-    public IReadOnlyList<InboundAttachment> Attachments { get; init; } = [];
-    public IReadOnlyList<InboundSegment> Segments { get; init; } = [];
+    public IReadOnlyList<InboundAttachment> Attachments
+    {
+        get;
+        init => field = [.. value.Select(a => a with { FileName = ResidentRegistrationNumber.Mask(a.FileName) })];
+    } = [];
+
+    public IReadOnlyList<InboundSegment> Segments
+    {
+        get;
+        init => field = [.. value.Select(s => s with { Text = ResidentRegistrationNumber.Mask(s.Text) })];
+    } = [];
+
     /// <summary>Channel details kept with the message as JSON (call status, Kakao serial number, button payload…).</summary>
     public IReadOnlyDictionary<string, object?> Metadata { get; init; } = new Dictionary<string, object?>();
     /// <summary>Store only on an open conversation, never start one (e.g. a chat session expiring).</summary>

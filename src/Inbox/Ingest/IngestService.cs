@@ -47,9 +47,9 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         var messageId = Ids.New();
         var stored = await store.InsertMessageAsync(s, new NewMessage(
             messageId, m.CenterId, conversationId, contactId, m.Channel, m.Direction, m.Kind,
-            Mask(m.Body), Mask(m.Subject), m.CenterAddress, m.ProviderMessageId, AuthorId: null,
+            m.Body, m.Subject, m.CenterAddress, m.ProviderMessageId, AuthorId: null,
             m.ProviderAt?.ToUniversalTime(), now, DeliveryStatus: null,
-            m.Metadata.Count == 0 ? null : JsonSerializer.Serialize(m.Metadata, ConversationStore.Json)), ct);
+            StoredMetadata(m)), ct);
         if (!stored)
         {
             // Delivered twice at once: the other request stored it. Roll back whatever this one created.
@@ -57,7 +57,7 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         }
 
         await store.InsertAttachmentsAsync(s, [.. m.Attachments.Select((a, i) => new NewAttachment(messageId, i, a.Purpose, a.Url, a.ContentType, a.FileName, a.SizeBytes))], ct);
-        await store.InsertSegmentsAsync(s, [.. m.Segments.Select((g, i) => new NewSegment(messageId, i, g.Speaker, g.StartMs, g.EndMs, ResidentRegistrationNumber.Mask(g.Text), g.Confidence))], ct);
+        await store.InsertSegmentsAsync(s, [.. m.Segments.Select((g, i) => new NewSegment(messageId, i, g.Speaker, g.StartMs, g.EndMs, g.Text, g.Confidence))], ct);
         // A resident's own words make the conversation wait on the center; system notices and outbound calls do not.
         if (m.Direction == Direction.In && m.Kind != MessageKind.System)
             await store.RecordInboundAsync(s, conversationId, m.Channel, now, ct);
@@ -95,5 +95,13 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         return entries;
     }
 
-    private static string? Mask(string? text) => text is null ? null : ResidentRegistrationNumber.Mask(text);
+    /// <summary>The channel details as counselors will read them: registration numbers masked (URLs kept, they fetch the recording).</summary>
+    private static string? StoredMetadata(InboundMessage m)
+    {
+        if (m.Metadata.Count == 0)
+            return null;
+        var node = JsonSerializer.SerializeToNode(m.Metadata, ConversationStore.Json);
+        ResidentRegistrationNumber.MaskStrings(node);
+        return node!.ToJsonString(ConversationStore.Json);
+    }
 }

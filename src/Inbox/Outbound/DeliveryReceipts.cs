@@ -1,5 +1,6 @@
 using Inbox.Conversations;
 using Inbox.Live;
+using Inbox.Privacy;
 using Inbox.Storage;
 
 namespace Inbox.Outbound;
@@ -23,6 +24,7 @@ public sealed class DeliveryReceipts(Database database, ConversationStore store,
         if (DeliveryStatus.Rank(status) <= DeliveryStatus.Rank(message.DeliveryStatus))
             return true;
         var now = clock.GetUtcNow();
+        error = ResidentRegistrationNumber.Mask(error); // the provider's words, read by counselors
         await s.ExecuteAsync("UPDATE messages SET delivery_status = @status, delivery_error = @error WHERE id = @Id",
             new { status, error = status == DeliveryStatus.Failed ? error : null, message.Id }, ct);
         await store.AppendEventsAsync(s, [new NewEvent(message.CenterId, message.ConversationId, EventType.MessageUpdated,

@@ -118,17 +118,18 @@ public sealed class OutboxWorker(
                 var delay = TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts - 1)));
                 await s.ExecuteAsync(
                     "UPDATE outbox SET attempts = @attempts, next_attempt_at = @next, lease_token = NULL, lease_until = NULL, last_error = @reason WHERE id = @Id",
-                    new { attempts, next = now + delay, reason = retry.Reason, row.Id }, ct);
+                    new { attempts, next = now + delay, reason = ResidentRegistrationNumber.Mask(retry.Reason), row.Id }, ct);
                 logger.LogInformation("Reply {MessageId} not sent on attempt {Attempt} ({Reason}); next try in {Delay}s", row.MessageId, attempts, Redact.Digits(retry.Reason), delay.TotalSeconds);
                 break;
             default:
                 status = DeliveryStatus.Failed;
-                error = result switch
+                // A provider's error may quote the text it refused; counselors read it.
+                error = ResidentRegistrationNumber.Mask(result switch
                 {
                     SendResult.Failed failed => failed.Reason,
                     SendResult.Retry retry => $"Gave up after {attempts} attempts: {retry.Reason}",
                     _ => "Unknown send result",
-                };
+                });
                 await s.ExecuteAsync("UPDATE messages SET delivery_status = 'failed', delivery_error = @error WHERE id = @MessageId",
                     new { error, row.MessageId }, ct);
                 await Complete(s, row, attempts, error, now, ct);

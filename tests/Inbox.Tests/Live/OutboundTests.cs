@@ -131,6 +131,33 @@ public abstract class OutboundTests<TStore> where TStore : TestStore
         Assert.True(provider.Requests.Count(r => r.IdempotencyKey == id.ToString()) == 1, string.Join("\n", provider.Requests.Select(r => $"{r.Endpoint} {r.IdempotencyKey} {r.BodyText}"))); // a refusal is not retried
     }
 
+    [Fact]
+    public async Task A_providers_error_that_quotes_a_registration_number_is_stored_and_pushed_masked()
+    {
+        await using var provider = await FakeProvider.StartAsync();
+        await using var server = await StartAsync(provider, new() { ["Channels:Sms:Outbound"] = "gateway" });
+        await using var counselor = await HubUser.CreateAsync(server, "counselor");
+        var conversationId = await TextAsync(server, Payloads.RandomMobile().Dashed, FakeProvider.GatewaySecret);
+        await counselor.Hub.InvokeAsync("Claim", conversationId);
+
+        provider.FailNext(1, 400, message: "금칙어 포함: 850315-2345678");
+        var refused = Assert.Single(await counselor.Hub.InvokeAsync<Guid[]>("Reply", conversationId, "안내드립니다.", "rrn-refused"));
+        var failed = await counselor.Events.WaitForAsync("MessageUpdated", m => m.GetProperty("id").GetGuid() == refused, Wait);
+        Assert.DoesNotContain("2345678", failed.GetProperty("deliveryError").GetString()); // the sender's own scrubbing of long digit runs
+
+        var sent = Assert.Single(await counselor.Hub.InvokeAsync<Guid[]>("Reply", conversationId, "다시 안내드립니다.", "rrn-receipt"));
+        await counselor.Events.WaitForAsync("MessageUpdated", m => m.GetProperty("id").GetGuid() == sent && m.GetProperty("deliveryStatus").GetString() == "sent", Wait);
+        var delivered = Assert.Single(provider.Delivered, d => d.Key == sent.ToString());
+        var receipt = JsonSerializer.Serialize(new { messageId = delivered.ProviderId, status = "failed", error = "단말기 오류 (수신자 850315 2345678)" });
+        Assert.Equal(HttpStatusCode.OK, (await server.PostSignedAsync("/webhooks/sms/gateway/status", receipt, FakeProvider.GatewaySecret)).StatusCode);
+        var receiptFailed = await counselor.Events.WaitForAsync("MessageUpdated", m => m.GetProperty("id").GetGuid() == sent && m.GetProperty("deliveryStatus").GetString() == "failed", Wait);
+
+        Assert.Equal("단말기 오류 (수신자 850315 *******)", receiptFailed.GetProperty("deliveryError").GetString());
+        Assert.Equal(0, await server.CountAsync("messages", "delivery_error LIKE '%2345678%'"));
+        Assert.Equal(0, await server.CountAsync("outbox", "last_error LIKE '%2345678%'"));
+        Assert.Equal(0, await server.CountAsync("conversation_events", "payload LIKE '%2345678%'"));
+    }
+
     private async Task<TestServer> StartAsync(FakeProvider provider, Dictionary<string, string?> settings)
     {
         settings["Channels:Sms:Gateway:BaseUrl"] = provider.BaseUrl;
