@@ -79,6 +79,7 @@ public static class InboxApp
         services.AddMemoryCache();
         services.AddSingleton<AccountStore>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<SignInLimits>();
         services.AddSingleton<AuthService>();
         services.AddSingleton<BootstrapAdmin>();
         services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
