@@ -41,7 +41,7 @@ internal static class Cli
 {
     public const string Center = "demo";
     public const string AdminUser = "admin";
-    public const string AdminPassword = "admin-dev-password";
+    public const string AdminPassword = "harbor-lantern-dev-2026";
 
     public static async Task<int> RunAsync(string[] args)
     {

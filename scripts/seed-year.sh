@@ -3,7 +3,7 @@
 # metrics ledger rows they make, for the demo center of src/Inbox/appsettings.Development.json (made-up residents).
 #   scripts/seed-year.sh sqlite data/year.db [--conversations N] [--year 2025]
 #   scripts/seed-year.sh postgres "Host=…;Username=…;Database=…" [--conversations N] [--year 2025]
-# Then `ConnectionStrings__Inbox=… dotnet run --project src/Inbox` shows it (sign in as admin / admin-dev-password).
+# Then `ConnectionStrings__Inbox=… dotnet run --project src/Inbox` shows it (sign in as admin / harbor-lantern-dev-2026).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ] || [[ "$1" != sqlite && "$1" != postgres ]]; then

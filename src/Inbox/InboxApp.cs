@@ -88,6 +88,7 @@ public static partial class InboxApp
         services.Configure<AuthOptions>(configuration.GetSection("Auth"));
         services.AddMemoryCache();
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<SignInLimits>();
         services.AddSingleton<AuthService>();
         services.AddSingleton<BootstrapAdmin>();
         services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();

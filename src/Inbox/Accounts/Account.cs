@@ -20,8 +20,6 @@ public sealed record Account
     public required string DisplayName { get; init; }
     public required string Role { get; init; }
     public required string PasswordHash { get; init; }
-    public int FailedLogins { get; init; }
-    public DateTimeOffset? LockedUntil { get; init; }
     public DateTimeOffset? DisabledAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 }
@@ -43,7 +41,8 @@ public sealed record Caller(Guid AccountId, string Username, string Role, string
 
 public sealed class AccountStore(Database database)
 {
-    private const string Columns = "id, center_id, username, display_name, role, password_hash, failed_logins, locked_until, disabled_at, created_at";
+    // failed_logins and locked_until are left from an account-wide lock-out, which anyone could aim at anyone: unused (see SignInLimits).
+    private const string Columns = "id, center_id, username, display_name, role, password_hash, disabled_at, created_at";
 
     public async Task<Account?> FindByUsernameAsync(string username, CancellationToken ct)
     {
@@ -69,42 +68,17 @@ public sealed class AccountStore(Database database)
         await using var s = await database.BeginAsync(ct);
         var inserted = await s.ExecuteAsync(
             s.Dialect.InsertIgnoringDuplicates("accounts", Columns,
-                "@Id, @CenterId, @Username, @DisplayName, @Role, @PasswordHash, @FailedLogins, @LockedUntil, @DisabledAt, @CreatedAt"),
+                "@Id, @CenterId, @Username, @DisplayName, @Role, @PasswordHash, @DisabledAt, @CreatedAt"),
             a with { Username = Normalize(a.Username) }, ct);
         await s.CommitAsync(ct);
         return inserted == 1;
-    }
-
-    /// <summary>Counts a failed sign-in; the one that reaches <paramref name="maxFailures"/> locks the account until <paramref name="lockUntil"/>.
-    /// True when the account is locked now.</summary>
-    public async Task<bool> RecordFailedLoginAsync(Guid id, int maxFailures, DateTimeOffset now, DateTimeOffset lockUntil, CancellationToken ct)
-    {
-        await using var s = await database.BeginAsync(ct);
-        await s.ExecuteAsync(
-            """
-            UPDATE accounts
-            SET locked_until = CASE WHEN failed_logins + 1 >= @maxFailures THEN @lockUntil ELSE locked_until END,
-                failed_logins = CASE WHEN failed_logins + 1 >= @maxFailures THEN 0 ELSE failed_logins + 1 END
-            WHERE id = @id
-            """,
-            new { id, maxFailures, lockUntil }, ct);
-        var lockedUntil = await s.ScalarAsync<DateTimeOffset?>("SELECT locked_until FROM accounts WHERE id = @id", new { id }, ct);
-        await s.CommitAsync(ct);
-        return lockedUntil > now;
-    }
-
-    public async Task RecordSuccessfulLoginAsync(Guid id, CancellationToken ct)
-    {
-        await using var s = await database.BeginAsync(ct);
-        await s.ExecuteAsync("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = @id AND (failed_logins <> 0 OR locked_until IS NOT NULL)", new { id }, ct);
-        await s.CommitAsync(ct);
     }
 
     public async Task<bool> SetDisabledAsync(Guid id, string centerId, DateTimeOffset? disabledAt, CancellationToken ct)
     {
         await using var s = await database.BeginAsync(ct);
         var changed = await s.ExecuteAsync(
-            "UPDATE accounts SET disabled_at = @disabledAt, failed_logins = 0, locked_until = NULL WHERE id = @id AND center_id = @centerId",
+            "UPDATE accounts SET disabled_at = @disabledAt WHERE id = @id AND center_id = @centerId",
             new { id, centerId, disabledAt }, ct);
         await s.CommitAsync(ct);
         return changed == 1;

@@ -4,8 +4,7 @@ namespace Inbox.Accounts;
 public sealed class AuthOptions
 {
     public JwtOptions Jwt { get; set; } = new();
-    public LockoutOptions Lockout { get; set; } = new();
-    public BootstrapOptions Bootstrap { get; set; } = new();
+    public SignInOptions SignIn { get; set; } = new();
     public SessionOptions Sessions { get; set; } = new();
 
     public sealed class JwtOptions
@@ -16,12 +15,6 @@ public sealed class AuthOptions
         public int AccessTokenMinutes { get; set; } = 480;
     }
 
-    public sealed class LockoutOptions
-    {
-        public int MaxFailedAttempts { get; set; } = 5;
-        public int Minutes { get; set; } = 15;
-    }
-
     public sealed class SessionOptions
     {
         /// <summary>How often a signed-in session's account is looked at again (REST requests, hub invocations, and the sweep
@@ -29,11 +22,22 @@ public sealed class AuthOptions
         public int CheckSeconds { get; set; } = 10;
     }
 
-    public sealed class BootstrapOptions
+    /// <summary>Auth:SignIn — the limits on <c>POST /api/auth/token</c>. Counted per node, in memory.</summary>
+    public sealed class SignInOptions
     {
-        public string? Username { get; set; }
-        public string? Password { get; set; }
-        /// <summary>The center the first admin belongs to; the first configured center when unset.</summary>
-        public string? CenterId { get; set; }
+        /// <summary>Failed sign-ins one client address may make (any usernames) before it is refused with 429; refilled over <see cref="FailureWindowSeconds"/>.</summary>
+        public int FailuresPerAddress { get; set; } = 30;
+
+        /// <summary>Failed sign-ins for one username from one address before that pair is locked (429); refilled over <see cref="FailureWindowSeconds"/>.</summary>
+        public int FailuresPerUsernameAndAddress { get; set; } = 5;
+
+        /// <summary>The time in which a spent failure budget refills completely, one attempt at a time.</summary>
+        public int FailureWindowSeconds { get; set; } = 900;
+
+        /// <summary>Password hashes computed at once, server-wide; unset: half the processors (at least one), so sign-ins never take all of them.</summary>
+        public int? MaxConcurrentHashes { get; set; }
+
+        /// <summary>Sign-ins that wait for a hash slot; beyond that: 429 with Retry-After.</summary>
+        public int HashQueueLimit { get; set; } = 100;
     }
 }

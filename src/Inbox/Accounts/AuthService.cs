@@ -1,40 +1,51 @@
+using System.Net;
 using Inbox.Audit;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 
 namespace Inbox.Accounts;
 
-public sealed class AuthService(AccountStore accounts, TokenService tokens, IPasswordHasher<Account> hasher, AuditLog audit, IOptions<AuthOptions> options, TimeProvider clock, ILogger<AuthService> logger)
+/// <summary>How a sign-in ended: a token, a refusal (wrong, unknown, disabled: the caller is not told which), or "wait" (a limit).</summary>
+public sealed record SignInResult((string Token, DateTimeOffset ExpiresAt)? Issued, TimeSpan? RetryAfter, bool Busy = false);
+
+public sealed class AuthService(AccountStore accounts, TokenService tokens, IPasswordHasher<Account> hasher, SignInLimits limits, AuditLog audit, ILogger<AuthService> logger)
 {
     // Verifying against this when the user does not exist makes unknown and known usernames take the same time.
     private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<Account>().HashPassword(null!, Guid.NewGuid().ToString()));
 
-    /// <summary>A token for the right password of an active, unlocked account; null otherwise, for whatever reason (the caller is not told which).</summary>
-    public async Task<(string Token, DateTimeOffset ExpiresAt)?> SignInAsync(string username, string password, string? sourceIp, CancellationToken ct)
+    /// <summary>A token for the right password of an active account, unless a sign-in limit holds first (then nothing is hashed).</summary>
+    public async Task<SignInResult> SignInAsync(string username, string password, IPAddress? sourceIp, CancellationToken ct)
     {
+        username = AccountStore.Normalize(username);
+        if (limits.Refusal(username, sourceIp) is { } wait)
+            return new SignInResult(null, wait);
+
         var account = await accounts.FindByUsernameAsync(username, ct);
-        if (account is null)
+        PasswordVerificationResult verdict;
+        using (var slot = await limits.HashSlotAsync(ct))
         {
-            hasher.VerifyHashedPassword(null!, DummyHash.Value, password);
-            return null;
+            if (!slot.IsAcquired)
+                return new SignInResult(null, TimeSpan.FromSeconds(1), Busy: true);
+            if (account is null)
+            {
+                hasher.VerifyHashedPassword(null!, DummyHash.Value, password);
+                verdict = PasswordVerificationResult.Failed;
+            }
+            else
+                verdict = hasher.VerifyHashedPassword(account, account.PasswordHash, password);
         }
 
-        var now = clock.GetUtcNow();
-        var verdict = hasher.VerifyHashedPassword(account, account.PasswordHash, password);
-        if (account.DisabledAt is not null || account.LockedUntil > now)
-            return null;
         if (verdict == PasswordVerificationResult.Failed)
         {
-            var lockout = options.Value.Lockout;
-            if (await accounts.RecordFailedLoginAsync(account.Id, lockout.MaxFailedAttempts, now, now.AddMinutes(lockout.Minutes), ct))
+            if (limits.RecordFailure(username, sourceIp) && account is not null)
             {
-                logger.LogWarning("Account {AccountId} locked for {Minutes} minutes after {Attempts} failed sign-ins", account.Id, lockout.Minutes, lockout.MaxFailedAttempts);
-                await audit.WriteAsync([new AuditEntry(account.CenterId, account.Id, account.Username, sourceIp, AuditActions.AccountLocked)], ct);
+                logger.LogWarning("Account {AccountId} locked for one client address after repeated failed sign-ins", account.Id);
+                await audit.WriteAsync([new AuditEntry(account.CenterId, account.Id, account.Username, sourceIp?.ToString(), AuditActions.AccountLocked,
+                    Detail: $"failed sign-ins from {sourceIp}; other addresses are not locked")], ct);
             }
-            return null;
+            return new SignInResult(null, null);
         }
-
-        await accounts.RecordSuccessfulLoginAsync(account.Id, ct);
-        return tokens.Issue(account);
+        if (account!.DisabledAt is not null)
+            return new SignInResult(null, null);
+        return new SignInResult(tokens.Issue(account), null);
     }
 }

@@ -89,26 +89,6 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
     }
 
     [Fact]
-    public async Task Repeated_failed_sign_ins_lock_the_account_until_an_admin_enables_it()
-    {
-        var admin = await Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
-        var created = await admin.PostAsJsonAsync("/api/users", new { username = "lockme", password = "right-password-1", role = "counselor" });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
-
-        for (var i = 0; i < 5; i++)
-            Assert.Equal(HttpStatusCode.Unauthorized, (await Server.Client.PostAsJsonAsync("/api/auth/token", new { username = "lockme", password = "wrong" })).StatusCode);
-        var locked = await Server.Client.PostAsJsonAsync("/api/auth/token", new { username = "lockme", password = "right-password-1" });
-        Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
-
-        var audit = await admin.GetFromJsonAsync<JsonElement>("/api/audit");
-        Assert.Contains(audit.EnumerateArray(), r => r.GetProperty("action").GetString() == "account.locked" && r.GetProperty("username").GetString() == "lockme");
-
-        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/users/{id}/enable", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Server.Client.PostAsJsonAsync("/api/auth/token", new { username = "lockme", password = "right-password-1" })).StatusCode);
-    }
-
-    [Fact]
     public async Task Admins_create_and_disable_users_and_a_disabled_users_token_stops_working()
     {
         var admin = await Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);

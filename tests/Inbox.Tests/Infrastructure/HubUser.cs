@@ -30,12 +30,13 @@ public sealed class HubUser : IAsyncDisposable
 
     public static async Task<HubUser> CreateAsync(IInboxEndpoint server, string role, string center = "north")
     {
-        var admin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
+        var (adminUser, adminPassword) = TestServer.AdminOf(center);
+        var admin = await server.ClientAsAsync(adminUser, adminPassword);
         var username = $"{role}-{Guid.NewGuid():N}"[..24];
-        var created = await admin.PostAsJsonAsync("/api/users", new { username, password = "password-1234", displayName = $"{role} {username[^4..]}", role, centerId = center });
+        var created = await admin.PostAsJsonAsync("/api/users", new { username, password = TestServer.UserPassword, displayName = $"{role} {username[^4..]}", role });
         created.EnsureSuccessStatusCode();
         var id = Guid.Parse((await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
-        var token = await server.TokenAsync(username, "password-1234");
+        var token = await server.TokenAsync(username, TestServer.UserPassword);
         var http = new HttpClient { BaseAddress = server.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var (hub, events) = await ConnectAsync(server, token);

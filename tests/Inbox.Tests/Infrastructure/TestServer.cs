@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text;
 using Inbox.Channels;
@@ -15,8 +17,14 @@ namespace Inbox.Tests.Infrastructure;
 /// </summary>
 public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
 {
+    /// <summary>North's admin (Auth:Bootstrap:0).</summary>
     public const string AdminUser = "admin";
-    public const string AdminPassword = "admin-test-password";
+    public const string AdminPassword = "river-lantern-test-4821";
+    /// <summary>South's admin (Auth:Bootstrap:1): each center's accounts are created by that center's admin.</summary>
+    public const string SouthAdminUser = "south-admin";
+    public const string SouthAdminPassword = "maple-harbor-test-5930";
+    /// <summary>The password of every account the helpers create.</summary>
+    public const string UserPassword = "counsel-test-pass-2048";
     public const string NorthSms = "+8218996808";
     public const string NorthKakaoKey = "9f3c1a7e5b2d4c6a8e0f1b3d5c7a9e1f2b4d6c8a";
     public const string SouthSms = "+8215880000";
@@ -75,7 +83,7 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
         return new TestServer(app, new Uri(address), connectionString, logs);
     }
 
-    /// <summary>The two centers, secrets and bootstrap admin every test server runs with (also the nodes started as processes).</summary>
+    /// <summary>The two centers, secrets and each center's bootstrap admin every test server runs with (also the nodes started as processes).</summary>
     public static Dictionary<string, string?> Settings(string provider, string connectionString) => new()
     {
         ["Storage:Provider"] = provider,
@@ -95,12 +103,24 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
         ["Channels:Kakao:Secret"] = KakaoSecret,
         ["Channels:Phone:Secret"] = PhoneSecret,
         ["Auth:Jwt:SigningKey"] = SigningKey,
-        ["Auth:Bootstrap:Username"] = AdminUser,
-        ["Auth:Bootstrap:Password"] = AdminPassword,
+        ["Auth:Bootstrap:0:CenterId"] = "north",
+        ["Auth:Bootstrap:0:Username"] = AdminUser,
+        ["Auth:Bootstrap:0:Password"] = AdminPassword,
+        ["Auth:Bootstrap:1:CenterId"] = "south",
+        ["Auth:Bootstrap:1:Username"] = SouthAdminUser,
+        ["Auth:Bootstrap:1:Password"] = SouthAdminPassword,
         // The samples and many payloads carry fixed dates (November 2026) and some tests set the clock elsewhere: the
         // window of provider times around the clock is tested on its own (InputBoundsTests), with the defaults.
         ["Webhooks:ProviderTimeDaysBack"] = "36500",
         ["Webhooks:ProviderTimeDaysAhead"] = "36500",
+    };
+
+    /// <summary>The bootstrap admin of a center.</summary>
+    public static (string Username, string Password) AdminOf(string center) => center switch
+    {
+        "north" => (AdminUser, AdminPassword),
+        "south" => (SouthAdminUser, SouthAdminPassword),
+        _ => throw new ArgumentException($"No admin for center '{center}'.", nameof(center)),
     };
 
     public async Task<string> TokenAsync(string username, string password)
@@ -113,11 +133,12 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
     /// <summary>A client signed in as a new account of the given role and center.</summary>
     public async Task<HttpClient> ClientForNewUserAsync(string role, string center = "north")
     {
-        var admin = await ClientAsAsync(AdminUser, AdminPassword);
+        var (adminUser, adminPassword) = AdminOf(center);
+        var admin = await ClientAsAsync(adminUser, adminPassword);
         var username = $"{role}-{Guid.NewGuid():N}"[..24];
-        var created = await admin.PostAsJsonAsync("/api/users", new { username, password = "password-1234", displayName = "테스트 상담사", role, centerId = center });
+        var created = await admin.PostAsJsonAsync("/api/users", new { username, password = UserPassword, displayName = "테스트 상담사", role });
         created.EnsureSuccessStatusCode();
-        return await ClientAsAsync(username, "password-1234");
+        return await ClientAsAsync(username, UserPassword);
     }
 
     public async Task<HttpClient> ClientAsAsync(string username, string password)
@@ -126,6 +147,26 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(username, password));
         return client;
     }
+
+    /// <summary>An anonymous client whose connections come from another loopback address (127.0.0.0/8 all reaches this server).</summary>
+    public HttpClient ClientFrom(string localAddress) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    }) { BaseAddress = BaseAddress };
 
     /// <summary>Posts a JSON body signed with Inbox HMAC, exactly as a provider would.</summary>
     public Task<HttpResponseMessage> PostSignedAsync(string path, string json, string secret, long? timestamp = null) =>

@@ -831,39 +831,6 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
     }
 
     [Fact]
-    public async Task The_nth_failed_login_locks_the_account_and_resets_the_counter()
-    {
-        var account = NewAccount("choi.counselor");
-        Assert.True(await H.Accounts.InsertAsync(account, Ct));
-        var now = StoreHarness.Start.AddHours(1);
-        var lockUntil = now.AddMinutes(15);
-
-        Assert.False(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, now, lockUntil, Ct));
-        Assert.Equal((1, (DateTimeOffset?)null), await FailuresAsync(account.Id));
-        Assert.False(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, now, lockUntil, Ct));
-        Assert.Equal((2, (DateTimeOffset?)null), await FailuresAsync(account.Id));
-        Assert.True(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, now, lockUntil, Ct));
-        Assert.Equal((0, (DateTimeOffset?)lockUntil), await FailuresAsync(account.Id));
-
-        // Still locked on the next failure within the lock, which counts from zero again and does not extend it.
-        Assert.True(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, now.AddMinutes(1), now.AddMinutes(16), Ct));
-        Assert.Equal((1, (DateTimeOffset?)lockUntil), await FailuresAsync(account.Id));
-        // After the lock has run out a failure is just a failure.
-        Assert.False(await H.Accounts.RecordFailedLoginAsync(account.Id, 3, lockUntil.AddSeconds(1), lockUntil.AddMinutes(16), Ct));
-        Assert.Equal((2, (DateTimeOffset?)lockUntil), await FailuresAsync(account.Id));
-
-        await H.Accounts.RecordSuccessfulLoginAsync(account.Id, Ct);
-        Assert.Equal((0, (DateTimeOffset?)null), await FailuresAsync(account.Id));
-
-        // Another account's failures are its own.
-        var other = NewAccount("jung.counselor");
-        Assert.True(await H.Accounts.InsertAsync(other, Ct));
-        Assert.False(await H.Accounts.RecordFailedLoginAsync(other.Id, 3, now, lockUntil, Ct));
-        Assert.Equal((0, (DateTimeOffset?)null), await FailuresAsync(account.Id));
-        Assert.Equal((1, (DateTimeOffset?)null), await FailuresAsync(other.Id));
-    }
-
-    [Fact]
     public async Task Disabling_an_account_only_reaches_accounts_of_the_given_center()
     {
         var northAccount = NewAccount("han.counselor");
@@ -875,11 +842,9 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.False(await H.Accounts.SetDisabledAsync(southAccount.Id, North, at, Ct));
         Assert.Null((await H.Accounts.FindAsync(southAccount.Id, Ct))!.DisabledAt);
 
-        await H.Accounts.RecordFailedLoginAsync(northAccount.Id, 5, at, at.AddMinutes(15), Ct);
         Assert.True(await H.Accounts.SetDisabledAsync(northAccount.Id, North, at, Ct));
         var disabled = await H.Accounts.FindAsync(northAccount.Id, Ct);
         Assert.Equal(at, disabled!.DisabledAt);
-        Assert.Equal(0, disabled.FailedLogins);
         Assert.Null((await H.Accounts.FindAsync(southAccount.Id, Ct))!.DisabledAt);
 
         Assert.False(await H.Accounts.SetDisabledAsync(northAccount.Id, South, null, Ct));
@@ -1136,12 +1101,6 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Single(await H.QueryAsync<ResponseRow>(
             "SELECT waiting_since, first_response_at, acknowledged_at, due_at, due_reason, due_calendar_version FROM conversations WHERE id = @conversationId",
             new { conversationId }));
-
-    private async Task<(int FailedLogins, DateTimeOffset? LockedUntil)> FailuresAsync(Guid id)
-    {
-        var account = await H.Accounts.FindAsync(id, Ct);
-        return (account!.FailedLogins, account.LockedUntil);
-    }
 
     private static AuditEntry AsEntry(AuditRecord r) =>
         new(r.CenterId, r.AccountId, r.Username, r.SourceIp, r.Action, r.ContactId, r.ConversationId, r.Detail);

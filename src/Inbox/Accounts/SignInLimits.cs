@@ -1,0 +1,86 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Inbox.Accounts;
+
+/// <summary>
+/// The limits on sign-in (Auth:SignIn). Only failures are counted, so a whole center signing in behind one address is never
+/// throttled for succeeding: per client address (one source trying many names) and per username and address (the lock-out:
+/// it locks a name for the address that keeps failing, never for everyone, so nobody can lock out an account from elsewhere).
+/// A spent budget refills one attempt at a time over the window. Password hashes are capped server-wide, queued beyond that.
+/// </summary>
+public sealed class SignInLimits : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _perAddress;
+    private readonly PartitionedRateLimiter<(string Username, string Address)> _perUsernameAndAddress;
+    private readonly ConcurrencyLimiter _hashes;
+
+    public SignInLimits(IOptions<AuthOptions> options)
+    {
+        var o = options.Value.SignIn;
+        var window = TimeSpan.FromSeconds(Math.Max(1, o.FailureWindowSeconds));
+        _perAddress = PartitionedRateLimiter.Create<string, string>(address =>
+            RateLimitPartition.GetTokenBucketLimiter(address, _ => Bucket(o.FailuresPerAddress, window)));
+        _perUsernameAndAddress = PartitionedRateLimiter.Create<(string, string), (string, string)>(key =>
+            RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(o.FailuresPerUsernameAndAddress, window)));
+        _hashes = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = Math.Max(1, o.MaxConcurrentHashes ?? Environment.ProcessorCount / 2),
+            QueueLimit = Math.Max(0, o.HashQueueLimit),
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+    }
+
+    /// <summary>The time to wait when this address, or this username from it, has no failed attempt left; null when it may try.</summary>
+    public TimeSpan? Refusal(string username, IPAddress? address)
+    {
+        var key = Key(address);
+        return Refusal(_perAddress, key) ?? Refusal(_perUsernameAndAddress, (username, key));
+    }
+
+    /// <summary>Counts a failed attempt; true when it spent the last one this username had from this address (it is locked now).</summary>
+    public bool RecordFailure(string username, IPAddress? address)
+    {
+        var key = Key(address);
+        _perAddress.AttemptAcquire(key).Dispose();
+        using var lease = _perUsernameAndAddress.AttemptAcquire((username, key));
+        return lease.IsAcquired && _perUsernameAndAddress.GetStatistics((username, key))?.CurrentAvailablePermits == 0;
+    }
+
+    /// <summary>A slot to compute one password hash in; a lease that is not acquired means the server is busy (answer 429).</summary>
+    public ValueTask<RateLimitLease> HashSlotAsync(CancellationToken ct) => _hashes.AcquireAsync(1, ct);
+
+    public void Dispose()
+    {
+        _perAddress.Dispose();
+        _perUsernameAndAddress.Dispose();
+        _hashes.Dispose();
+    }
+
+    private static TokenBucketRateLimiterOptions Bucket(int limit, TimeSpan window)
+    {
+        limit = Math.Max(1, limit);
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limit,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = window / limit,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
+
+    private static string Key(IPAddress? address) => address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+
+    // Not AttemptAcquire(0): the bucket refills in fractions, and a fraction of an attempt already counts as "available" there.
+    private static TimeSpan? Refusal<TKey>(PartitionedRateLimiter<TKey> limiter, TKey key)
+    {
+        if (limiter.GetStatistics(key) is not { CurrentAvailablePermits: < 1 })
+            return null;
+        using var lease = limiter.AttemptAcquire(key); // fails, and says how long until one is back
+        if (lease.IsAcquired)
+            return null; // refilled in between: this attempt has used it
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : TimeSpan.FromSeconds(1);
+    }
+}
