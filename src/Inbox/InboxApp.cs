@@ -52,7 +52,7 @@ public static class InboxApp
         services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
         services.Configure<LineOptions>(configuration.GetSection("Lines"));
         services.Configure<TriageOptions>(configuration.GetSection("Triage"));
-        services.AddSingleton<CalendarService>();
+        services.AddInboxCalendar(configuration);
         services.AddSingleton<EventSignal>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventFeed>();

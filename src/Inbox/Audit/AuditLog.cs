@@ -59,8 +59,15 @@ public sealed class AuditLog(Database database, TimeProvider clock)
     {
         if (entries.Count == 0)
             return;
-        var at = clock.GetUtcNow();
         await using var s = await database.BeginAsync(ct);
+        await WriteAsync(s, entries, ct);
+        await s.CommitAsync(ct);
+    }
+
+    /// <summary>Writes the records in the caller's transaction, so they commit (or not) with the change they record.</summary>
+    public async Task WriteAsync(DbSession s, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        var at = clock.GetUtcNow();
         await s.ExecuteAsync(
             """
             INSERT INTO audit_log (id, at, center_id, account_id, username, source_ip, action, contact_id, conversation_id, detail)
@@ -68,7 +75,6 @@ public sealed class AuditLog(Database database, TimeProvider clock)
             """,
             entries.Select(e => new { Id = Ids.New(), At = at, e.CenterId, e.AccountId, e.Username, e.SourceIp, e.Action, e.ContactId, e.ConversationId, e.Detail }),
             ct);
-        await s.CommitAsync(ct);
     }
 
     /// <summary>The records of a center matching the filter, newest first; <see cref="AuditQuery.Before"/> pages on from a record.</summary>

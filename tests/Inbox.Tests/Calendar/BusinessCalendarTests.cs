@@ -35,7 +35,7 @@ public sealed class BusinessCalendarTests
     [InlineData("2026-12-31T17:00:00+09:00", "2027-01-04T17:00:00+09:00")] // over the year end and New Year's Day
     public void The_text_line_deadline_is_one_business_day_later(string arrival, string due)
     {
-        Assert.Equal(DateTimeOffset.Parse(due), Calendar().AddBusinessTime(DateTimeOffset.Parse(arrival), OneDay));
+        Assert.Equal(DateTimeOffset.Parse(due), Calendar().AddBusinessTime(DateTimeOffset.Parse(arrival), OneDay).DueAt);
     }
 
     [Fact]
@@ -43,8 +43,8 @@ public sealed class BusinessCalendarTests
     {
         var calendar = Calendar(WorkingHours.Default with { LunchStart = new(12, 0), LunchEnd = new(13, 0) });
 
-        Assert.Equal(Kst(2026, 11, 23, 13, 30), calendar.AddBusinessTime(Kst(2026, 11, 23, 11, 30), TimeSpan.FromHours(1)));
-        Assert.Equal(Kst(2026, 11, 24, 11, 0), calendar.AddBusinessTime(Kst(2026, 11, 23, 11, 0), calendar.Hours.WorkingDay));
+        Assert.Equal(Kst(2026, 11, 23, 13, 30), calendar.AddBusinessTime(Kst(2026, 11, 23, 11, 30), TimeSpan.FromHours(1)).DueAt);
+        Assert.Equal(Kst(2026, 11, 24, 11, 0), calendar.AddBusinessTime(Kst(2026, 11, 23, 11, 0), calendar.Hours.WorkingDay).DueAt);
         Assert.False(calendar.IsOpen(Kst(2026, 11, 23, 12, 30)));
         Assert.Equal(Kst(2026, 11, 23, 13, 0), calendar.NextOpening(Kst(2026, 11, 23, 12, 30)));
         Assert.Equal(TimeSpan.FromHours(2), calendar.BusinessTimeBetween(Kst(2026, 11, 23, 11, 0), Kst(2026, 11, 23, 14, 0)));
