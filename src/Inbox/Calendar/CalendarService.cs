@@ -161,7 +161,9 @@ public sealed class CalendarService(
     public static readonly string SupportedRange = $"the calendar's supported range, {FirstDay:yyyy-MM-dd} to {LastDay:yyyy-MM-dd}";
 
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(30);
-    private readonly ConcurrentDictionary<string, (BusinessCalendar Calendar, IReadOnlyList<CalendarDay> Days, IReadOnlyList<Holiday> SpecialDays, DateTimeOffset LoadedAt)> _cache = new();
+    private readonly ConcurrentDictionary<string, Loaded> _cache = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<Loaded>>> _loading = new();
+    private readonly ConcurrentDictionary<string, long> _generation = new();
     private readonly ConcurrentDictionary<string, bool> _warned = new();
     private (OperatorCalendarOptions Options, IReadOnlyList<Holiday> Days)? _specialDays;
 
@@ -226,7 +228,12 @@ public sealed class CalendarService(
     }
 
     /// <summary>Rebuilds the center's calendar on its next use (after a committed change of its closures).</summary>
-    public void Changed(string centerId) => _cache.TryRemove(centerId, out _);
+    public void Changed(string centerId)
+    {
+        _generation.AddOrUpdate(centerId, 1, (_, g) => g + 1);
+        _cache.TryRemove(centerId, out _);
+        _loading.TryRemove(centerId, out _); // a load that started before the change must not be the one callers wait for
+    }
 
     /// <summary>The shipped election and temporary holidays with the operator's configured ones, sorted (a shipped date wins).</summary>
     private IReadOnlyList<Holiday> SpecialDays()
@@ -243,12 +250,25 @@ public sealed class CalendarService(
         return merged;
     }
 
-    private async Task<(BusinessCalendar Calendar, IReadOnlyList<CalendarDay> Days, IReadOnlyList<Holiday> SpecialDays, DateTimeOffset LoadedAt)> LoadAsync(string centerId, CancellationToken ct)
+    /// <summary>The center's calendar, rebuilt when older than <see cref="Freshness"/>. However many requests find it stale at once,
+    /// one rebuild runs and they all wait for that one (a rebuild reads every closure of the center and records the version).</summary>
+    private async Task<Loaded> LoadAsync(string centerId, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var specialDays = SpecialDays();
         if (_cache.TryGetValue(centerId, out var cached) && now - cached.LoadedAt < Freshness && ReferenceEquals(cached.SpecialDays, specialDays))
             return cached;
+        var load = _loading.GetOrAdd(centerId, id => new Lazy<Task<Loaded>>(() => BuildAsync(id, specialDays)));
+        _ = load.Value.ContinueWith(_ => _loading.TryRemove(new KeyValuePair<string, Lazy<Task<Loaded>>>(centerId, load)), TaskScheduler.Default);
+        return await load.Value.WaitAsync(ct);
+    }
+
+    private async Task<Loaded> BuildAsync(string centerId, IReadOnlyList<Holiday> specialDays)
+    {
+        await Task.Yield(); // run apart from the first caller, whose cancellation must not cancel the others' load
+        var ct = CancellationToken.None;
+        var generation = _generation.GetValueOrDefault(centerId);
+        var now = clock.GetUtcNow();
         var center = centers.Find(centerId) ?? throw new ArgumentException($"No center '{centerId}'.", nameof(centerId));
 
         IReadOnlyList<CalendarDay> rows;
@@ -294,10 +314,15 @@ public sealed class CalendarService(
         if (calendar.NextOpening(now) is null && _warned.TryAdd(version, true))
             logger.LogWarning("Center {Center}: calendar {Version} has no working time in the next {Days} days; deadlines are counted in wall-clock time until it has",
                 centerId, version, BusinessCalendar.HorizonDays);
-        var loaded = (calendar, (IReadOnlyList<CalendarDay>)days, specialDays, now);
+        var loaded = new Loaded(calendar, days, specialDays, now);
+        // A load that a change overtook (Changed) serves its own waiters only; it must not stay in the cache.
         _cache[centerId] = loaded;
+        if (_generation.GetValueOrDefault(centerId) != generation)
+            _cache.TryRemove(new KeyValuePair<string, Loaded>(centerId, loaded));
         return loaded;
     }
+
+    private sealed record Loaded(BusinessCalendar Calendar, IReadOnlyList<CalendarDay> Days, IReadOnlyList<Holiday> SpecialDays, DateTimeOffset LoadedAt);
 
     private static DateOnly? ParseDay(string day) =>
         DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) && date >= FirstDay && date <= LastDay

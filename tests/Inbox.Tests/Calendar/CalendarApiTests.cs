@@ -143,6 +143,36 @@ public abstract class CalendarApiTests<TStore> where TStore : TestStore
             new { southConversation, due = now.AddDays(1) }));
     }
 
+    [Fact]
+    public async Task Migration_0004_keeps_each_centers_closures_once_and_drops_the_days_no_center_owns()
+    {
+        // The schema before 0004, with what the old API let admins write: a closure (twice, by two admins at once) and a
+        // "temporary" day of every center.
+        await using var before = await StoreHarness.CreateAsync(_store, CancellationToken.None, lastVersion: 3);
+        var now = DateTimeOffset.UtcNow;
+        await before.ExecuteAsync(
+            "INSERT INTO calendar_days (id, center_id, day, name, kind, created_by, created_at) VALUES (@id, @center, @day, @name, @kind, NULL, @now)",
+            new[]
+            {
+                new { id = Ids.New(), center = (string?)"north", day = "2026-12-24", name = "북부 내부 교육", kind = "closure", now },
+                new { id = Ids.New(), center = (string?)"north", day = "2026-12-24", name = "북부 내부 교육(중복)", kind = "closure", now },
+                new { id = Ids.New(), center = (string?)null, day = "2026-12-31", name = "임시공휴일", kind = "temporary", now },
+            });
+
+        await using var server = await TestServer.StartAsync(_store, connectionString: before.ConnectionString);
+        var northAdmin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
+        var southCounselor = await server.ClientForNewUserAsync("counselor", center: "south");
+
+        var day = Assert.Single((await northAdmin.GetFromJsonAsync<JsonElement>("/api/calendar/days")).EnumerateArray());
+        Assert.Equal(("2026-12-24", "북부 내부 교육"), (day.GetProperty("day").GetString(), day.GetProperty("name").GetString()));
+        foreach (var client in new[] { northAdmin, southCounselor })
+        {
+            var holidays = await client.GetFromJsonAsync<JsonElement>("/api/calendar/holidays?year=2026");
+            Assert.DoesNotContain(holidays.EnumerateArray(), h => h.GetProperty("date").GetString() == "2026-12-31");
+        }
+        Assert.Equal(1, await server.CountAsync("schema_migrations", "version = 4"));
+    }
+
     private static async Task<List<string>> CalendarAuditAsync(HttpClient manager) =>
         [.. (await manager.GetFromJsonAsync<JsonElement>("/api/audit?limit=1000")).EnumerateArray()
             .Where(r => r.GetProperty("action").GetString()!.StartsWith("calendar.", StringComparison.Ordinal))
