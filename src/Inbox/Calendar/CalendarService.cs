@@ -166,6 +166,7 @@ public sealed class CalendarService(
     private readonly ConcurrentDictionary<string, long> _generation = new();
     private readonly ConcurrentDictionary<string, bool> _warned = new();
     private (OperatorCalendarOptions Options, IReadOnlyList<Holiday> Days)? _specialDays;
+    private string? _badConfiguration;
 
     public async Task<BusinessCalendar> ForCenterAsync(string centerId, CancellationToken ct) => (await LoadAsync(centerId, ct)).Calendar;
 
@@ -238,14 +239,25 @@ public sealed class CalendarService(
     /// <summary>The shipped election and temporary holidays with the operator's configured ones, sorted (a shipped date wins).</summary>
     private IReadOnlyList<Holiday> SpecialDays()
     {
-        var current = options.CurrentValue;
+        OperatorCalendarOptions current;
+        try
+        {
+            current = options.CurrentValue;
+        }
+        catch (OptionsValidationException e)
+        {
+            // Start-up refuses bad days; a configuration reloaded with bad ones keeps the days last read (intake must go on).
+            var problems = string.Join(" ", e.Failures);
+            if (!string.Equals(Interlocked.Exchange(ref _badConfiguration, problems), problems, StringComparison.Ordinal))
+                logger.LogWarning("Calendar:TemporaryHolidays is not valid after a configuration change ({Problems}); the days read before stay in force", problems);
+            return _specialDays?.Days ?? KoreanHolidays.SpecialDays;
+        }
+        _badConfiguration = null;
         if (_specialDays is { } cached && ReferenceEquals(cached.Options, current))
             return cached.Days;
         var shipped = KoreanHolidays.SpecialDays;
         var dates = shipped.Select(h => h.Date).ToHashSet();
-        IReadOnlyList<Holiday> merged = current.Problems().Count > 0
-            ? shipped
-            : [.. shipped.Concat(current.Days().Where(h => !dates.Contains(h.Date))).OrderBy(h => h.Date)];
+        IReadOnlyList<Holiday> merged = [.. shipped.Concat(current.Days().Where(h => !dates.Contains(h.Date))).OrderBy(h => h.Date)];
         _specialDays = (current, merged);
         return merged;
     }
