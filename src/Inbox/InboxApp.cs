@@ -56,7 +56,7 @@ public static partial class InboxApp
         services.Configure<TriageOptions>(configuration.GetSection("Triage"));
         services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
         services.AddSingleton<WebhookLimits>();
-        services.AddSingleton<CalendarService>();
+        services.AddInboxCalendar(configuration);
         services.AddSingleton<EventSignal>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventFeed>();

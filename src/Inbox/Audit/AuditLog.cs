@@ -66,12 +66,12 @@ public sealed class AuditLog(Database database, TimeProvider clock)
         if (entries.Count == 0)
             return;
         await using var s = await database.BeginAsync(ct);
-        await AppendAsync(s, entries, ct);
+        await WriteAsync(s, entries, ct);
         await s.CommitAsync(ct);
     }
 
-    /// <summary>Writes the entries inside the caller's transaction: a change to a record and its audit row commit together.</summary>
-    public async Task AppendAsync(DbSession s, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    /// <summary>Writes the records in the caller's transaction, so they commit (or not) with the change they record.</summary>
+    public async Task WriteAsync(DbSession s, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
         var at = clock.GetUtcNow();
         await s.ExecuteAsync(

@@ -370,7 +370,7 @@ public sealed class ConversationService(
             detail = $"contact {state.ContactId} joined into {owner}; reason: {reason}";
         }
         var merged = newEvents.FirstOrDefault(e => e.Type == EventType.ConversationResolved)?.ConversationId;
-        await audit.AppendAsync(s, [new AuditEntry(caller.CenterId, caller.AccountId, caller.Username, sourceIp, AuditActions.ContactLinked, owner, conversationId, detail)], ct);
+        await audit.WriteAsync(s, [new AuditEntry(caller.CenterId, caller.AccountId, caller.Username, sourceIp, AuditActions.ContactLinked, owner, conversationId, detail)], ct);
         newEvents.Add(new NewEvent(caller.CenterId, conversationId, EventType.ContactLinked,
             new { contactId = owner, previousContactId = state.ContactId, mergedConversationId = merged, by = caller.AccountId }, caller.AccountId, state.AssigneeId));
         await store.AppendEventsAsync(s, newEvents, now, ct);

@@ -72,20 +72,20 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
         var line = Line.ForChannel(m.Channel);
         var options = lines.CurrentValue;
         var due = CalendarService.Due(calendar, line, now, options);
-        await store.SetDueAsync(s, conversationId, due, before?.FirstResponseAt is null ? FirstResponse : NextResponse, line, calendar.Version, ct);
+        await store.SetDueAsync(s, conversationId, due.DueAt, before?.FirstResponseAt is null ? FirstResponse : NextResponse, line, due.CalendarVersion, ct);
 
         var center = centers.Find(m.CenterId)!;
         var queued = false;
         if (line == Line.Text24 && before?.AcknowledgedAt is null)
         {
-            var text = options.Text24.Acknowledgement.Replace("{center}", center.Name).Replace("{due}", Format(calendar, due));
+            var text = options.Text24.Acknowledgement.Replace("{center}", center.Name).Replace("{due}", Format(calendar, due.DueAt));
             events.AddRange(await automatic.QueueAsync(s, m.CenterId, conversationId, contactId, m.Channel, m.ResidentAddress, m.CenterAddress, text, "acknowledgement", assigneeId, now, ct));
             await s.ExecuteAsync("UPDATE conversations SET acknowledged_at = @now WHERE id = @conversationId", new { conversationId, now }, ct);
             queued = true;
         }
-        else if (line == Line.Live && !calendar.IsOpen(now))
+        // Closed with an opening to name (a calendar with none has no time to promise: the deadline alone stands).
+        else if (line == Line.Live && !calendar.IsOpen(now) && calendar.NextOpening(now) is { } opening)
         {
-            var opening = calendar.NextOpening(now);
             if (before?.ClosedReplyUntil != opening)
             {
                 var text = options.Live.ClosedReply.Replace("{center}", center.Name).Replace("{opening}", Format(calendar, opening));

@@ -9,11 +9,14 @@ namespace Inbox.Storage;
 /// </summary>
 public sealed partial class Migrator(Database database, TimeProvider clock, ILogger<Migrator> logger)
 {
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    public Task<int> MigrateAsync(CancellationToken cancellationToken) => MigrateAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>Applies the scripts up to <paramref name="lastVersion"/> only (tests of a migration start from the schema before it).</summary>
+    public async Task<int> MigrateAsync(int lastVersion, CancellationToken cancellationToken)
     {
         var dialect = database.Dialect;
         await dialect.PrepareAsync(cancellationToken);
-        var scripts = LoadScripts(dialect.Name);
+        var scripts = LoadScripts(dialect.Name).Where(s => s.Version <= lastVersion).ToList();
 
         await using var lockSession = await database.ReadAsync(cancellationToken);
         if (dialect.MigrationLock is { } take)

@@ -35,7 +35,7 @@ public sealed class BusinessCalendarTests
     [InlineData("2026-12-31T17:00:00+09:00", "2027-01-04T17:00:00+09:00")] // over the year end and New Year's Day
     public void The_text_line_deadline_is_one_business_day_later(string arrival, string due)
     {
-        Assert.Equal(DateTimeOffset.Parse(due), Calendar().AddBusinessTime(DateTimeOffset.Parse(arrival), OneDay));
+        Assert.Equal(DateTimeOffset.Parse(due), Calendar().AddBusinessTime(DateTimeOffset.Parse(arrival), OneDay).DueAt);
     }
 
     [Fact]
@@ -43,8 +43,8 @@ public sealed class BusinessCalendarTests
     {
         var calendar = Calendar(WorkingHours.Default with { LunchStart = new(12, 0), LunchEnd = new(13, 0) });
 
-        Assert.Equal(Kst(2026, 11, 23, 13, 30), calendar.AddBusinessTime(Kst(2026, 11, 23, 11, 30), TimeSpan.FromHours(1)));
-        Assert.Equal(Kst(2026, 11, 24, 11, 0), calendar.AddBusinessTime(Kst(2026, 11, 23, 11, 0), calendar.Hours.WorkingDay));
+        Assert.Equal(Kst(2026, 11, 23, 13, 30), calendar.AddBusinessTime(Kst(2026, 11, 23, 11, 30), TimeSpan.FromHours(1)).DueAt);
+        Assert.Equal(Kst(2026, 11, 24, 11, 0), calendar.AddBusinessTime(Kst(2026, 11, 23, 11, 0), calendar.Hours.WorkingDay).DueAt);
         Assert.False(calendar.IsOpen(Kst(2026, 11, 23, 12, 30)));
         Assert.Equal(Kst(2026, 11, 23, 13, 0), calendar.NextOpening(Kst(2026, 11, 23, 12, 30)));
         Assert.Equal(TimeSpan.FromHours(2), calendar.BusinessTimeBetween(Kst(2026, 11, 23, 11, 0), Kst(2026, 11, 23, 14, 0)));
@@ -86,5 +86,49 @@ public sealed class BusinessCalendarTests
             LunchEnd = lunchEnd is null ? null : TimeOnly.Parse(lunchEnd),
         };
         Assert.Contains(message, Assert.Throws<InvalidOperationException>(() => hours.Validate("Centers:0:Calendar")).Message);
+    }
+
+    [Fact]
+    public void A_calendar_with_no_working_time_counts_the_duration_in_wall_clock_time_and_says_so()
+    {
+        var closed = new BusinessCalendar(Seoul, WorkingHours.Default, _ => true, "test");
+        var start = Kst(2026, 11, 30, 10, 0);
+
+        var due = closed.AddBusinessTime(start, OneDay);
+
+        Assert.Equal((start.AddHours(9), "test" + BusinessCalendar.WallClockSuffix), (due.DueAt, due.CalendarVersion));
+        Assert.Contains("no working time", due.Fallback);
+        Assert.False(closed.IsOpen(start));
+        Assert.Null(closed.NextOpening(start));
+        Assert.Equal(TimeSpan.Zero, closed.BusinessTimeBetween(start, start.AddDays(30)));
+        Assert.Null(Calendar().AddBusinessTime(start, OneDay).Fallback);
+    }
+
+    [Fact]
+    public void Working_time_ends_with_the_last_day_the_calendar_covers()
+    {
+        var calendar = new BusinessCalendar(Seoul, WorkingHours.Default, Closed.Contains, "test", (new DateOnly(2026, 1, 1), new DateOnly(2026, 12, 31)));
+
+        // Thu 2026-12-31 17:00: one working hour is left in the covered range, not nine.
+        var due = calendar.AddBusinessTime(Kst(2026, 12, 31, 17, 0), OneDay);
+        Assert.Equal((Kst(2027, 1, 1, 2, 0), "test/wall-clock"), (due.DueAt, due.CalendarVersion));
+        Assert.Equal(Kst(2026, 12, 31, 17, 0).AddHours(1), calendar.AddBusinessTime(Kst(2026, 12, 31, 17, 0), TimeSpan.FromHours(1)).DueAt);
+        Assert.True(calendar.Covers(Kst(2026, 12, 31, 23, 59)));
+        Assert.False(calendar.Covers(Kst(2027, 1, 1, 0, 0)));
+        Assert.False(calendar.Covers(Kst(2025, 12, 31, 23, 59)));
+        Assert.Equal(TimeSpan.FromHours(1), calendar.BusinessTimeBetween(Kst(2026, 12, 31, 17, 0), Kst(2027, 1, 5, 12, 0)));
+    }
+
+    [Fact]
+    public void Business_time_between_instants_years_apart_is_counted_to_the_end()
+    {
+        // Two years and more: every working day is counted, not only those of a search horizon.
+        var calendar = Calendar();
+        var from = Kst(2026, 1, 5, 9, 0);
+        var to = Kst(2029, 1, 5, 9, 0);
+        var workingDays = Enumerable.Range(0, to.DateTime.Subtract(from.DateTime).Days)
+            .Select(i => DateOnly.FromDateTime(from.DateTime).AddDays(i))
+            .Count(d => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && !Closed.Contains(d));
+        Assert.Equal(OneDay * workingDays, calendar.BusinessTimeBetween(from, to));
     }
 }

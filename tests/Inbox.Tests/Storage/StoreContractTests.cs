@@ -507,7 +507,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         // It promises the deadline the first text set, one business day on the calendar version the conversation names
         // (t0 is a holiday: Tuesday 18:00 in Seoul).
         var waiting = await ResponseOfAsync(id);
-        Assert.Equal(calendar.AddBusinessTime(t0, calendar.Hours.WorkingDay), waiting.DueAt);
+        Assert.Equal(calendar.AddBusinessTime(t0, calendar.Hours.WorkingDay).DueAt, waiting.DueAt);
         Assert.Equal(new DateTimeOffset(2025, 3, 4, 18, 0, 0, TimeSpan.FromHours(9)), waiting.DueAt);
         Assert.Equal((t0, (DateTimeOffset?)null, (DateTimeOffset?)t0, ResponseRules.FirstResponse, calendar.Version),
             (waiting.WaitingSince, waiting.FirstResponseAt, waiting.AcknowledgedAt, waiting.DueReason, waiting.DueCalendarVersion));
@@ -560,7 +560,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         var next = await ResponseOfAsync(id);
         Assert.Equal((t0.AddMinutes(3), (DateTimeOffset?)t0.AddMinutes(2), (DateTimeOffset?)t0.AddMinutes(3), ResponseRules.NextResponse, calendar.Version),
             (next.WaitingSince, next.FirstResponseAt, next.AcknowledgedAt, next.DueReason, next.DueCalendarVersion));
-        Assert.Equal(calendar.AddBusinessTime(t0.AddMinutes(3), calendar.Hours.WorkingDay), next.DueAt);
+        Assert.Equal(calendar.AddBusinessTime(t0.AddMinutes(3), calendar.Hours.WorkingDay).DueAt, next.DueAt);
         Assert.Equal($"[북부] 문의가 접수되었습니다. {ResponseRules.Format(calendar, next.DueAt!.Value)}까지 답변드리겠습니다.", again.Body);
 
         events = await EventsAsync();

@@ -39,7 +39,7 @@ public sealed class StoreHarness : IAsyncDisposable
             new CenterOptions { Id = "south", Name = "남부", SmsNumbers = ["1588-0000"] },
         ]);
         var lines = new FixedOptions<LineOptions>(new LineOptions());
-        Calendars = new CalendarService(Database, centers, lines, Clock);
+        Calendars = new CalendarService(Database, centers, lines, new FixedOptions<OperatorCalendarOptions>(new OperatorCalendarOptions()), Clock, NullLogger<CalendarService>.Instance);
         var automatic = new AutomaticMessages(Conversations);
         Ingest = new IngestService(Database, Conversations, Calendars, new ResponseRules(Conversations, automatic, centers, lines, new FixedOptions<TriageOptions>(new TriageOptions())),
             new Inbox.Callbacks.CallbackRules(automatic, centers, lines), new Inbox.Live.EventSignal(), new Inbox.Live.OutboxSignal(), Clock);
@@ -75,7 +75,8 @@ public sealed class StoreHarness : IAsyncDisposable
 
     public AuditLog Audit { get; }
 
-    public static async Task<StoreHarness> CreateAsync(TestStore store, CancellationToken ct)
+    /// <param name="lastVersion">Migrate only up to this script (to test a later migration on the schema before it).</param>
+    public static async Task<StoreHarness> CreateAsync(TestStore store, CancellationToken ct, int lastVersion = int.MaxValue)
     {
         DapperTypeHandlers.Register();
         var connectionString = await store.CreateDatabaseAsync();
@@ -86,7 +87,7 @@ public sealed class StoreHarness : IAsyncDisposable
             "sqlserver" => new SqlServerDialect(connectionString),
             _ => throw new InvalidOperationException($"No dialect for the '{store.Provider}' store."),
         };
-        var applied = await NewMigrator(new Database(dialect)).MigrateAsync(ct);
+        var applied = await NewMigrator(new Database(dialect)).MigrateAsync(lastVersion, ct);
         return new StoreHarness(store, connectionString, dialect, applied);
     }
 
