@@ -60,12 +60,22 @@ while (Console.ReadLine() is { } line)
             case "quit" or "exit":
                 return 0;
             case "queue":
+                // The first page, and the pages after it (each names the next with its cursor).
                 var queue = await hub.InvokeAsync<JsonElement>("GetQueue");
-                numbered = [.. queue.GetProperty("conversations").EnumerateArray().Select(c => c.GetProperty("id").GetGuid())];
-                var n = 0;
-                foreach (var c in queue.GetProperty("conversations").EnumerateArray())
-                    Console.WriteLine($"{++n,3}. {Describe("ConversationChanged", c)}");
-                Console.WriteLine($"(as of seq {queue.GetProperty("seq").GetInt64()})");
+                var seq = queue.GetProperty("seq").GetInt64();
+                numbered = [];
+                while (true)
+                {
+                    foreach (var c in queue.GetProperty("conversations").EnumerateArray())
+                    {
+                        numbered.Add(c.GetProperty("id").GetGuid());
+                        Console.WriteLine($"{numbered.Count,3}. {Describe("ConversationChanged", c)}");
+                    }
+                    if (queue.GetProperty("nextCursor").GetString() is not { } cursor)
+                        break;
+                    queue = await hub.InvokeAsync<JsonElement>("GetQueuePage", cursor, 200);
+                }
+                Console.WriteLine($"(as of seq {seq})");
                 break;
             case "claim":
                 await hub.InvokeAsync("Claim", Conversation(parts));
@@ -91,9 +101,22 @@ while (Console.ReadLine() is { } line)
                 await hub.InvokeAsync("SetPresence", parts.Length > 1 ? parts[1] : "available");
                 break;
             case "catchup":
-                var result = await hub.InvokeAsync<JsonElement>("CatchUp", parts.Length > 1 ? long.Parse(parts[1]) : 0L);
-                foreach (var e in result.GetProperty("events").EnumerateArray())
-                    Console.WriteLine($"   {e.GetProperty("method").GetString()} {Describe(e.GetProperty("method").GetString()!, e.GetProperty("payload"))}");
+                // Calls again from upTo (the last stored sequence read, visible or not) while there is more.
+                var after = parts.Length > 1 ? long.Parse(parts[1]) : 0L;
+                while (true)
+                {
+                    var result = await hub.InvokeAsync<JsonElement>("CatchUp", after);
+                    if (result.GetProperty("reload").GetBoolean())
+                    {
+                        Console.WriteLine("too far behind to catch up: take 'queue' again");
+                        break;
+                    }
+                    foreach (var e in result.GetProperty("events").EnumerateArray())
+                        Console.WriteLine($"   {e.GetProperty("method").GetString()} {Describe(e.GetProperty("method").GetString()!, e.GetProperty("payload"))}");
+                    after = result.GetProperty("upTo").GetInt64();
+                    if (!result.GetProperty("more").GetBoolean())
+                        break;
+                }
                 break;
             default:
                 Console.WriteLine("commands: queue, claim N, reply N TEXT, note N TEXT, transfer N ACCOUNT-ID, resolve N, reopen N, presence STATE, catchup SEQ, quit");

@@ -21,12 +21,16 @@ public sealed record UserView(Guid Id, string CenterId, string Username, string 
 
 public static partial class AccountsApi
 {
+    public const int MaxSignInBodyBytes = 4096;
+
     /// <summary>The longest username there can be (the creation rule); a longer one is refused at sign-in before anything is hashed.</summary>
     public const int MaxUsernameLength = 64;
 
     public static void MapAccounts(this IEndpointRouteBuilder app)
     {
+        // A sign-in body is a username and a password: anything near 4 KiB is not one, and is refused (413) unread.
         app.MapPost("/api/auth/token", SignInAsync).WithTags("Auth").AllowAnonymous().WithName("IssueToken")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxSignInBodyBytes))
             .WithSummary("Exchanges a username and password for a bearer access token.");
 
         var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Policies.Admin);
