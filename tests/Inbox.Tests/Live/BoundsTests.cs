@@ -212,6 +212,9 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         Assert.NotNull(error);
         Assert.Contains($"at most {BoundsFixture<TStore>.MaxConnections} connections", error.Message);
         await third.DisposeAsync();
+        // A refusal is one information line, not the framework's error with a stack trace.
+        Assert.Contains(Server.Logs.Lines, l => l.StartsWith("Information") && l.Contains($"Refused a hub connection of account {counselor.AccountId}"));
+        Assert.DoesNotContain(Server.Logs.Lines, l => l.Contains("HubConnectionHandler"));
 
         // The two open ones still work; closing one makes room for another.
         await counselor.Hub.InvokeAsync<JsonElement>("GetQueue");
