@@ -71,7 +71,21 @@ public sealed class SignInLimits : IDisposable
         };
     }
 
-    private static string Key(IPAddress? address) => address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    /// <summary>The budget an address spends: an IPv4 address, or an IPv6 address's /64 — one client (one home, one host)
+    /// holds a whole /64, and an address of its own for every attempt would make the per-address limit no limit.</summary>
+    private static string Key(IPAddress? address)
+    {
+        if (address is null)
+            return "unknown";
+        if (address.IsIPv4MappedToIPv6)
+            return address.MapToIPv4().ToString();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+            return address.ToString();
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes).ToString() + "/64";
+    }
 
     // Not AttemptAcquire(0): the bucket refills in fractions, and a fraction of an attempt already counts as "available" there.
     private static TimeSpan? Refusal<TKey>(PartitionedRateLimiter<TKey> limiter, TKey key)

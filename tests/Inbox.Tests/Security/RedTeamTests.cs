@@ -29,6 +29,40 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     }
 
     [Fact]
+    public async Task Addresses_of_one_IPv6_network_share_one_sign_in_budget()
+    {
+        // Behind a proxy (or on IPv6 directly) one client holds a whole /64: 2^64 addresses, each a budget of its own
+        // would make the per-address limit no limit.
+        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        {
+            ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
+            ["Auth:SignIn:FailuresPerAddress"] = "4",
+            ["Auth:SignIn:FailuresPerUsernameAndAddress"] = "2",
+        });
+
+        var answers = new List<HttpStatusCode>();
+        for (var i = 1; i <= 12; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+            {
+                Content = JsonContent.Create(new { username = TestServer.AdminUser, password = $"wrong-guess-number-{i}" }),
+            };
+            request.Headers.Add("X-Forwarded-For", $"2001:db8:17:2a::{i:x}");
+            answers.Add((await server.Client.SendAsync(request)).StatusCode);
+        }
+        Assert.Contains(HttpStatusCode.TooManyRequests, answers);
+        Assert.Equal(2, answers.Count(a => a == HttpStatusCode.Unauthorized)); // the username+address budget, over the /64
+
+        // Another network is not affected: the admin signs in from it.
+        var other = new HttpRequestMessage(HttpMethod.Post, "/api/auth/token")
+        {
+            Content = JsonContent.Create(new { username = TestServer.AdminUser, password = TestServer.AdminPassword }),
+        };
+        other.Headers.Add("X-Forwarded-For", "2001:db8:99:1::1");
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.SendAsync(other)).StatusCode);
+    }
+
+    [Fact]
     public async Task Case_and_whitespace_variants_of_a_username_spend_the_same_budget_and_never_lock_it_elsewhere()
     {
         await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
