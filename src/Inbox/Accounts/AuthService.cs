@@ -16,7 +16,8 @@ public sealed class AuthService(AccountStore accounts, TokenService tokens, IPas
     public async Task<SignInResult> SignInAsync(string username, string password, IPAddress? sourceIp, CancellationToken ct)
     {
         username = AccountStore.Normalize(username);
-        if (limits.Refusal(username, sourceIp) is { } wait)
+        using var attempt = limits.Begin(username, sourceIp, out var wait);
+        if (attempt is null)
             return new SignInResult(null, wait);
 
         var account = await accounts.FindByUsernameAsync(username, ct);

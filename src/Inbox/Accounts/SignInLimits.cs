@@ -15,6 +15,9 @@ public sealed class SignInLimits : IDisposable
     private readonly PartitionedRateLimiter<string> _perAddress;
     private readonly PartitionedRateLimiter<(string Username, string Address)> _perUsernameAndAddress;
     private readonly ConcurrencyLimiter _hashes;
+    // Attempts checked and not ended yet, per address and per username and address (under the lock of the first).
+    private readonly Dictionary<string, int> _underWay = [];
+    private readonly Dictionary<(string Username, string Address), int> _namesUnderWay = [];
 
     public SignInLimits(IOptions<AuthOptions> options)
     {
@@ -32,11 +35,52 @@ public sealed class SignInLimits : IDisposable
         });
     }
 
-    /// <summary>The time to wait when this address, or this username from it, has no failed attempt left; null when it may try.</summary>
-    public TimeSpan? Refusal(string username, IPAddress? address)
+    /// <summary>
+    /// Starts an attempt of this username from this address, or refuses it (null, and how long to wait) when the address,
+    /// or the username from it, has no failed attempt left — counting the attempts under way as failures to come, so
+    /// guesses sent all at once cannot all pass the check before any of them is counted. Dispose the attempt when it has
+    /// ended (after <see cref="RecordFailure"/> when it failed).
+    /// </summary>
+    public IDisposable? Begin(string username, IPAddress? address, out TimeSpan wait)
     {
         var key = Key(address);
-        return Refusal(_perAddress, key) ?? Refusal(_perUsernameAndAddress, (username, key));
+        var nameKey = (username, key);
+        lock (_underWay)
+        {
+            var refusal = Refusal(_perAddress, key, _underWay.GetValueOrDefault(key))
+                ?? Refusal(_perUsernameAndAddress, nameKey, _namesUnderWay.GetValueOrDefault(nameKey));
+            if (refusal is { } after)
+            {
+                wait = after;
+                return null;
+            }
+            _underWay[key] = _underWay.GetValueOrDefault(key) + 1;
+            _namesUnderWay[nameKey] = _namesUnderWay.GetValueOrDefault(nameKey) + 1;
+        }
+        wait = TimeSpan.Zero;
+        return new Attempt(this, key, nameKey);
+    }
+
+    private void End(string key, (string, string) nameKey)
+    {
+        lock (_underWay)
+        {
+            if (--_underWay[key] == 0)
+                _underWay.Remove(key);
+            if (--_namesUnderWay[nameKey] == 0)
+                _namesUnderWay.Remove(nameKey);
+        }
+    }
+
+    private sealed class Attempt(SignInLimits limits, string key, (string, string) nameKey) : IDisposable
+    {
+        private int _ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+                limits.End(key, nameKey);
+        }
     }
 
     /// <summary>Counts a failed attempt; true when it spent the last one this username had from this address (it is locked now).</summary>
@@ -88,10 +132,12 @@ public sealed class SignInLimits : IDisposable
     }
 
     // Not AttemptAcquire(0): the bucket refills in fractions, and a fraction of an attempt already counts as "available" there.
-    private static TimeSpan? Refusal<TKey>(PartitionedRateLimiter<TKey> limiter, TKey key)
+    private static TimeSpan? Refusal<TKey>(PartitionedRateLimiter<TKey> limiter, TKey key, int underWay)
     {
-        if (limiter.GetStatistics(key) is not { CurrentAvailablePermits: < 1 })
+        if (limiter.GetStatistics(key) is not { CurrentAvailablePermits: var available } || available - underWay >= 1)
             return null;
+        if (available >= 1)
+            return TimeSpan.FromSeconds(1); // what is left is being tried right now; it is known in a moment
         using var lease = limiter.AttemptAcquire(key); // fails, and says how long until one is back
         if (lease.IsAcquired)
             return null; // refilled in between: this attempt has used it

@@ -63,6 +63,24 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     }
 
     [Fact]
+    public async Task Failed_sign_ins_sent_all_at_once_spend_the_budget_like_ones_sent_in_turn()
+    {
+        // The budget is checked before the hash and spent after it: guesses sent together must not all pass the check
+        // while none has been counted yet.
+        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        {
+            ["Auth:SignIn:FailuresPerAddress"] = "100",
+            ["Auth:SignIn:FailuresPerUsernameAndAddress"] = "3",
+            ["Auth:SignIn:HashQueueLimit"] = "100",
+        });
+        using var attacker = server.ClientFrom("127.0.0.3");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+            (await attacker.PostAsJsonAsync("/api/auth/token", new { username = TestServer.AdminUser, password = $"parallel-guess-{i}" })).StatusCode));
+        Assert.True(answers.Count(a => a == HttpStatusCode.Unauthorized) <= 3, $"{answers.Count(a => a == HttpStatusCode.Unauthorized)} of 40 guesses were checked");
+        Assert.All(answers, a => Assert.True(a is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"answered {a}"));
+    }
+
+    [Fact]
     public async Task Case_and_whitespace_variants_of_a_username_spend_the_same_budget_and_never_lock_it_elsewhere()
     {
         await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
