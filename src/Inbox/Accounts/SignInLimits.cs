@@ -115,9 +115,10 @@ public sealed class SignInLimits : IDisposable
         };
     }
 
-    /// <summary>The budget an address spends: an IPv4 address, or an IPv6 address's /64 — one client (one home, one host)
-    /// holds a whole /64, and an address of its own for every attempt would make the per-address limit no limit.</summary>
-    private static string Key(IPAddress? address)
+    /// <summary>The budget an address spends (here and in the webhooks' rate limit): an IPv4 address, or an IPv6 address's
+    /// /64 — one client (one home, one host) holds a whole /64, and an address of its own for every attempt would make a
+    /// per-address limit no limit.</summary>
+    public static string Key(IPAddress? address)
     {
         if (address is null)
             return "unknown";

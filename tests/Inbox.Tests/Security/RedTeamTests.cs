@@ -63,6 +63,23 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     }
 
     [Fact]
+    public async Task Addresses_of_one_IPv6_network_share_one_webhook_rate_limit()
+    {
+        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        {
+            ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
+            ["Webhooks:RateLimitPerSecond"] = "2",
+        });
+        var answers = await Task.WhenAll(Enumerable.Range(1, 20).Select(async i =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/sms/gateway") { Content = JsonContent.Create(new { unsigned = true }) };
+            request.Headers.Add("X-Forwarded-For", $"2001:db8:17:2a::{i:x}");
+            return (await server.Client.SendAsync(request)).StatusCode;
+        }));
+        Assert.Contains(HttpStatusCode.TooManyRequests, answers);
+    }
+
+    [Fact]
     public async Task Failed_sign_ins_sent_all_at_once_spend_the_budget_like_ones_sent_in_turn()
     {
         // The budget is checked before the hash and spent after it: guesses sent together must not all pass the check
