@@ -15,9 +15,9 @@ public sealed class SignInLimits : IDisposable
     private readonly PartitionedRateLimiter<string> _perAddress;
     private readonly PartitionedRateLimiter<(string Username, string Address)> _perUsernameAndAddress;
     private readonly ConcurrencyLimiter _hashes;
-    // Attempts checked and not ended yet, per address and per username and address (under the lock of the first).
+    // Attempts checked and not ended yet per address, and the turns of each username and address (under the lock of the first).
     private readonly Dictionary<string, int> _underWay = [];
-    private readonly Dictionary<(string Username, string Address), int> _namesUnderWay = [];
+    private readonly Dictionary<(string Username, string Address), Turn> _turns = [];
 
     public SignInLimits(IOptions<AuthOptions> options)
     {
@@ -37,49 +37,77 @@ public sealed class SignInLimits : IDisposable
 
     /// <summary>
     /// Starts an attempt of this username from this address, or refuses it (null, and how long to wait) when the address,
-    /// or the username from it, has no failed attempt left — counting the attempts under way as failures to come, so
-    /// guesses sent all at once cannot all pass the check before any of them is counted. Dispose the attempt when it has
-    /// ended (after <see cref="RecordFailure"/> when it failed).
+    /// or the username from it, has no failed attempt left. Guesses sent all at once cannot all pass the check before any
+    /// of them is counted: the attempts under way from an address count against its budget as failures to come, and the
+    /// attempts of one username from one address take turns (each checks the budget after the one before has been
+    /// counted), so a username signing in several times at once waits instead of being refused. Dispose the attempt when
+    /// it has ended (after <see cref="RecordFailure"/> when it failed).
     /// </summary>
-    public IDisposable? Begin(string username, IPAddress? address, out TimeSpan wait)
+    public async Task<(IDisposable? Attempt, TimeSpan Wait)> BeginAsync(string username, IPAddress? address, CancellationToken ct)
     {
         var key = Key(address);
         var nameKey = (username, key);
+        Turn turn;
         lock (_underWay)
         {
-            var refusal = Refusal(_perAddress, key, _underWay.GetValueOrDefault(key))
-                ?? Refusal(_perUsernameAndAddress, nameKey, _namesUnderWay.GetValueOrDefault(nameKey));
-            if (refusal is { } after)
-            {
-                wait = after;
-                return null;
-            }
+            if (Refusal(_perAddress, key, _underWay.GetValueOrDefault(key)) is { } busy)
+                return (null, busy);
             _underWay[key] = _underWay.GetValueOrDefault(key) + 1;
-            _namesUnderWay[nameKey] = _namesUnderWay.GetValueOrDefault(nameKey) + 1;
+            if (!_turns.TryGetValue(nameKey, out turn!))
+                _turns[nameKey] = turn = new Turn();
+            turn.Holders++;
         }
-        wait = TimeSpan.Zero;
-        return new Attempt(this, key, nameKey);
+        var attempt = new Attempt(this, key, nameKey, turn);
+        try
+        {
+            await turn.Gate.WaitAsync(ct);
+            attempt.HasTurn = true;
+            TimeSpan? refusal;
+            lock (_underWay)
+                refusal = Refusal(_perUsernameAndAddress, nameKey, 0);
+            if (refusal is { } wait)
+            {
+                attempt.Dispose();
+                return (null, wait);
+            }
+            return (attempt, TimeSpan.Zero);
+        }
+        catch
+        {
+            attempt.Dispose();
+            throw;
+        }
     }
 
-    private void End(string key, (string, string) nameKey)
+    private void End(string key, (string, string) nameKey, Turn turn, bool hadTurn)
     {
+        if (hadTurn)
+            turn.Gate.Release();
         lock (_underWay)
         {
             if (--_underWay[key] == 0)
                 _underWay.Remove(key);
-            if (--_namesUnderWay[nameKey] == 0)
-                _namesUnderWay.Remove(nameKey);
+            if (--turn.Holders == 0)
+                _turns.Remove(nameKey);
         }
     }
 
-    private sealed class Attempt(SignInLimits limits, string key, (string, string) nameKey) : IDisposable
+    private sealed class Turn
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public int Holders { get; set; }
+    }
+
+    private sealed class Attempt(SignInLimits limits, string key, (string, string) nameKey, Turn turn) : IDisposable
     {
         private int _ended;
+
+        public bool HasTurn { get; set; }
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _ended, 1) == 0)
-                limits.End(key, nameKey);
+                limits.End(key, nameKey, turn, HasTurn);
         }
     }
 
