@@ -117,7 +117,7 @@ public static partial class InboxApp
             o.AddPolicy<string, ReportConcurrencyPolicy>(ReportConcurrencyPolicy.Name);
             // Per sending address: one misbehaving client cannot starve the providers (or counselors) behind it.
             o.AddPolicy(WebhookRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                SignInLimits.Key(http.Connection.RemoteIpAddress),
                 _ =>
                 {
                     var perSecond = Math.Max(1, configuration.GetValue("Webhooks:RateLimitPerSecond", 1000));

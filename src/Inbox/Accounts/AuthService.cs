@@ -16,8 +16,10 @@ public sealed class AuthService(AccountStore accounts, TokenService tokens, IPas
     public async Task<SignInResult> SignInAsync(string username, string password, IPAddress? sourceIp, CancellationToken ct)
     {
         username = AccountStore.Normalize(username);
-        if (limits.Refusal(username, sourceIp) is { } wait)
+        var (attempt, wait) = await limits.BeginAsync(username, sourceIp, ct);
+        if (attempt is null)
             return new SignInResult(null, wait);
+        using var _ = attempt;
 
         var account = await accounts.FindByUsernameAsync(username, ct);
         PasswordVerificationResult verdict;
