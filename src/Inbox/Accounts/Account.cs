@@ -22,6 +22,8 @@ public sealed record Account
     public required string PasswordHash { get; init; }
     public DateTimeOffset? DisabledAt { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>Tokens carry the generation they were issued in; disabling the account starts the next one.</summary>
+    public int SessionGeneration { get; init; }
 }
 
 /// <summary>The signed-in account behind a request, read from its token's claims (kept under their JWT names).</summary>
@@ -31,6 +33,7 @@ public sealed record Caller(Guid AccountId, string Username, string Role, string
     public const string NameClaim = "unique_name";
     public const string RoleClaim = "role";
     public const string CenterClaim = "center";
+    public const string SessionGenerationClaim = "gen";
 
     public static Caller From(ClaimsPrincipal user) => new(
         Guid.Parse(user.FindFirstValue(IdClaim) ?? throw new InvalidOperationException("The request is not signed in.")),
@@ -42,7 +45,8 @@ public sealed record Caller(Guid AccountId, string Username, string Role, string
 public sealed class AccountStore(Database database)
 {
     // failed_logins and locked_until are left from an account-wide lock-out, which anyone could aim at anyone: unused (see SignInLimits).
-    private const string Columns = "id, center_id, username, display_name, role, password_hash, disabled_at, created_at";
+    private const string Inserted = "id, center_id, username, display_name, role, password_hash, disabled_at, created_at";
+    private const string Columns = Inserted + ", session_generation";
 
     public async Task<Account?> FindByUsernameAsync(string username, CancellationToken ct)
     {
@@ -67,7 +71,7 @@ public sealed class AccountStore(Database database)
     {
         await using var s = await database.BeginAsync(ct);
         var inserted = await s.ExecuteAsync(
-            s.Dialect.InsertIgnoringDuplicates("accounts", Columns,
+            s.Dialect.InsertIgnoringDuplicates("accounts", Inserted,
                 "@Id, @CenterId, @Username, @DisplayName, @Role, @PasswordHash, @DisabledAt, @CreatedAt"),
             a with { Username = Normalize(a.Username) }, ct);
         await s.CommitAsync(ct);
@@ -78,8 +82,10 @@ public sealed class AccountStore(Database database)
     {
         await using var s = await database.BeginAsync(ct);
         var changed = await s.ExecuteAsync(
-            "UPDATE accounts SET disabled_at = @disabledAt WHERE id = @id AND center_id = @centerId",
-            new { id, centerId, disabledAt }, ct);
+            // A disable also starts the account's next session generation: the tokens issued before it stay ended
+            // (AccountSessions), so enabling the account again does not bring a stolen token back.
+            "UPDATE accounts SET disabled_at = @disabledAt, session_generation = session_generation + @next WHERE id = @id AND center_id = @centerId",
+            new { id, centerId, disabledAt, next = disabledAt is null ? 0 : 1 }, ct);
         await s.CommitAsync(ct);
         return changed == 1;
     }

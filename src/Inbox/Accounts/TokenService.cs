@@ -71,6 +71,7 @@ public sealed class TokenService
                 [Caller.NameClaim] = account.Username,
                 [Caller.RoleClaim] = account.Role,
                 [Caller.CenterClaim] = account.CenterId,
+                [Caller.SessionGenerationClaim] = account.SessionGeneration,
             },
         });
         return (token, expires);

@@ -19,7 +19,7 @@ public sealed partial class HubSessionFilter(AccountSessions sessions, ILogger<H
         var caller = Caller.From(context.User!);
         var method = invocation.HubMethodName;
         var reason = sessions.HasExpired(context.User!) ? "token expired"
-            : !await sessions.IsActiveAsync(caller, context.ConnectionAborted) ? "account disabled or changed"
+            : !await sessions.IsActiveAsync(context.User!, context.ConnectionAborted) ? "account disabled or changed"
             : null;
         if (reason is not null)
         {
@@ -109,11 +109,11 @@ public sealed partial class HubSessionSweeper(ConnectionCounter connections, Acc
         var open = connections.Connections();
         if (open.Count == 0)
             return;
-        var ended = await sessions.EndedAsync([.. open.Select(c => Caller.From(c.User!))], ct);
+        var ended = await sessions.EndedAsync([.. open.Select(c => c.User!)], ct);
         foreach (var connection in open)
         {
             var accountId = Caller.From(connection.User!).AccountId;
-            var reason = ended.Contains(accountId) ? "account disabled or changed" : sessions.HasExpired(connection.User!) ? "token expired" : null;
+            var reason = ended.Contains(connection.User!) ? "account disabled or changed" : sessions.HasExpired(connection.User!) ? "token expired" : null;
             if (reason is null)
                 continue;
             LogClosed(logger, accountId, reason);

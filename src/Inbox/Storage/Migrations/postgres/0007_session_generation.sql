@@ -1,0 +1,3 @@
+-- Disabling an account ends its sessions for good: each token carries the generation it was issued in, a disable
+-- starts the next one, so tokens from before stay refused after the account is enabled again (it signs in anew).
+ALTER TABLE accounts ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;
