@@ -352,7 +352,15 @@ public sealed class ConversationService(
             // A verified number nobody has: it becomes this resident's, so texts and calls from it join their record.
             if (state.ContactPhone is not null)
                 throw new ConversationActionException("This resident already has a number; link the record of the other number instead.");
-            await s.ExecuteAsync("UPDATE contacts SET phone = @number WHERE id = @ContactId", new { number, state.ContactId }, ct);
+            try
+            {
+                await s.ExecuteAsync("UPDATE contacts SET phone = @number WHERE id = @ContactId", new { number, state.ContactId }, ct);
+            }
+            catch (Exception e) when (s.Dialect.IsUniqueViolation(e))
+            {
+                // Another link (or the resident's own text) gave the number to a record at the same moment.
+                throw new ConversationActionException("Another record took this number at the same moment; link that resident's record instead.");
+            }
             foreach (var channel in new[] { Channel.Sms, Channel.Phone })
             {
                 await s.ExecuteAsync(

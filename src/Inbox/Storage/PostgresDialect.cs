@@ -24,6 +24,8 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect
 
     public override string MigrationUnlock => "SELECT pg_advisory_unlock(4711001)";
 
+    public override bool IsUniqueViolation(Exception exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
     public override bool IsUnavailable(Exception exception) => exception switch
     {
         // Class 08 connection exceptions, 53 insufficient resources, 57P0x shutdown / cannot connect now.

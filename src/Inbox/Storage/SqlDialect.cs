@@ -61,6 +61,9 @@ public abstract class SqlDialect : IDisposable
     /// <summary>True when the exception means the store cannot be reached or cannot take writes right now (answer 503).</summary>
     public abstract bool IsUnavailable(Exception exception);
 
+    /// <summary>Whether the exception is a unique key refusing a row (another transaction took the value first).</summary>
+    public abstract bool IsUniqueViolation(Exception exception);
+
     /// <summary>Closes pooled connections (the container disposes the dialect with the application).</summary>
     public virtual void Dispose()
     {

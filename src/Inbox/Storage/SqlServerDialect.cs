@@ -102,6 +102,9 @@ public sealed partial class SqlServerDialect : SqlDialect
 
     /// <summary>Wrong credentials (18456) are not counted: retrying cannot help, and a 503 would hide a configuration error.
     /// Deadlock victims (1205) are not counted either, as PostgreSQL's serialization failures are not.</summary>
+    // 2601 duplicate index key, 2627 duplicate constraint key
+    public override bool IsUniqueViolation(Exception exception) => exception is SqlException { Number: 2601 or 2627 };
+
     public override bool IsUnavailable(Exception exception) => exception switch
     {
         SqlException e => e.Errors.Cast<SqlError>().Any(error => UnavailableErrors.Contains(error.Number))

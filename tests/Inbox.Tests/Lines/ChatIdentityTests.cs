@@ -199,6 +199,25 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
     }
 
     [Fact]
+    public async Task Links_of_one_new_number_from_several_chats_at_once_give_it_to_one_record_and_refuse_the_others_with_409()
+    {
+        var clock = new ManualClock(MondayMorning);
+        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var manager = await HubUser.CreateAsync(server, "manager");
+        var chats = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+            chats.Add(await server.KakaoAsync("u-" + Guid.NewGuid().ToString("N")[..12], "전화주세요"));
+        var number = Payloads.RandomMobile();
+
+        var answers = await Task.WhenAll(chats.Select(chat =>
+            manager.Http.PostAsJsonAsync($"/api/conversations/{chat}/link-contact", new { phone = number.Dashed, reason = "통화로 본인 확인" })));
+
+        // Never a 500: the unique key on the number decides, and the losers are told so.
+        Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.Conflict }));
+        Assert.Equal(1, await server.CountAsync("contacts", "phone = @E164", new { number.E164 }));
+    }
+
+    [Fact]
     public async Task Only_the_assignee_or_a_manager_of_the_same_center_links_records_and_a_refused_link_changes_nothing()
     {
         var clock = new ManualClock(MondayMorning);
