@@ -13,6 +13,7 @@ public static partial class InboxApp
 {
     /// <summary>Framework categories that log request URLs with their query strings (tokens, residents' numbers).</summary>
     internal const string RequestLoggingCategory = "Microsoft.AspNetCore";
+    public const int MaxRequestBodyBytes = 1024 * 1024;
 
     /// <summary>Next to the application unless one is given (--contentRoot, ASPNETCORE_CONTENTROOT): never the working directory.</summary>
     private static string? DefaultContentRoot(string[] args)
@@ -27,7 +28,13 @@ public static partial class InboxApp
 
     private static void AddEdgeSafety(WebApplicationBuilder builder)
     {
-        builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            o.AddServerHeader = false;
+            // No request of the API needs more (a reply is at most 10,000 characters; webhooks stop at 256 KiB): a larger
+            // body is refused with 413 before it is read, instead of being parsed for a 400.
+            o.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
 
         // In code, after every configuration source: Microsoft.AspNetCore.* logs at Warning and above only, for every
         // provider, since its Information and Debug lines carry URLs with query strings.

@@ -27,6 +27,18 @@ public abstract class HeadersAndProxiesTests<TStore> : IClassFixture<ServerFixtu
     private TestServer Server => _fixture.Server;
 
     [Fact]
+    public async Task An_api_body_over_1_MiB_is_refused_413_before_it_is_read()
+    {
+        var counselor = await Server.ClientForNewUserAsync("counselor");
+        var huge = new string('가', 600_000); // 1.8 MB of UTF-8
+        var answer = await counselor.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/link-contact", new { phone = "010-1234-5678", reason = huge });
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
+        // Under the limit the same endpoint reads the body and answers about it (no such conversation here).
+        var small = await counselor.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/link-contact", new { phone = "010-1234-5678", reason = "통화로 확인" });
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, small.StatusCode);
+    }
+
+    [Fact]
     public async Task Answers_with_personal_data_are_not_stored_and_no_answer_names_the_server_or_may_be_sniffed()
     {
         var conversation = await Server.SmsAsync(Payloads.RandomMobile().Dashed, "주거급여 문의");
