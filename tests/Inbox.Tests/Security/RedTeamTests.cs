@@ -213,11 +213,11 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
         await Assert.ThrowsAsync<HubException>(() => assignee.Hub.InvokeAsync<JsonElement>("LinkContact", chat, southContact, null, "확인함"));
         // The other center's conversation: not found, whoever asks.
         Assert.Equal(HttpStatusCode.NotFound, await LinkAsync(assignee, southConversation, new { contactId = chatContact, reason = "확인함" }));
-        // Not the assignee: forbidden. Itself: refused. Reasons beyond 500 characters, or only spaces: 400.
+        // Not the assignee: forbidden. Itself: refused. Reasons beyond 500 characters, or only spaces: 400; a body over 1 MiB: 413.
         Assert.Equal(HttpStatusCode.Forbidden, await LinkAsync(bystander, chat, new { phone = Payloads.RandomMobile().Dashed, reason = "확인함" }));
         Assert.Equal(HttpStatusCode.Conflict, await LinkAsync(assignee, chat, new { contactId = chatContact, reason = "확인함" }));
         Assert.Equal(HttpStatusCode.BadRequest, await LinkAsync(assignee, chat, new { phone = Payloads.RandomMobile().Dashed, reason = new string('가', 501) }));
-        Assert.Equal(HttpStatusCode.BadRequest, await LinkAsync(assignee, chat, new { phone = Payloads.RandomMobile().Dashed, reason = new string('x', 2_000_000) }));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, await LinkAsync(assignee, chat, new { phone = Payloads.RandomMobile().Dashed, reason = new string('x', 2_000_000) })); // over the 1 MiB body limit: refused unread
         Assert.Equal(HttpStatusCode.BadRequest, await LinkAsync(assignee, chat, new { phone = Payloads.RandomMobile().Dashed, reason = " \u3000\t " }));
         Assert.Equal(0, await server.CountAsync("audit_log", "action = 'contact.linked'"));
         Assert.Equal(0, await server.CountAsync("contacts", "id = @chatContact AND phone IS NOT NULL", new { chatContact }));
