@@ -98,7 +98,7 @@ public static partial class InboxApp
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Policies.Manager, p => p.RequireRole(Roles.Manager, Roles.Admin));
+            .AddPolicy(Policies.Manager, p => p.RequireRole(Visibility.ManagerRoles));
 
         // Korean text reads as Korean in API answers, not as \uXXXX escapes.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ConversationStore.Json.Encoder);

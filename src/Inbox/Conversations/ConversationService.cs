@@ -84,7 +84,7 @@ public sealed class ConversationService(
     {
         await using var s = await database.BeginAsync(ct);
         var state = await RequireOpenAsync(s, caller, conversationId, ct);
-        if (state.AssigneeId != caller.AccountId && !IsManager(caller))
+        if (state.AssigneeId != caller.AccountId && !Visibility.IsManager(caller))
             throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can transfer it.");
         var target = await s.SingleOrDefaultAsync<TargetAccount>(
             "SELECT id, role, disabled_at FROM accounts WHERE id = @toAccountId AND center_id = @CenterId",
@@ -108,7 +108,7 @@ public sealed class ConversationService(
         var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
         await using var s = await database.BeginAsync(ct);
         var state = await RequireOpenAsync(s, caller, conversationId, ct);
-        if (state.AssigneeId is { } owner && owner != caller.AccountId && !IsManager(caller))
+        if (state.AssigneeId is { } owner && owner != caller.AccountId && !Visibility.IsManager(caller))
             throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can resolve it.");
         var now = clock.GetUtcNow();
         await Ledger.RecordResolutionAsync(s, calendar, conversationId, state.AssigneeId ?? caller.AccountId, ResolutionOutcome.Resolved, now, ct);
@@ -197,7 +197,7 @@ public sealed class ConversationService(
 
     private static void RequireWorker(Caller caller, ConversationState state, string what)
     {
-        if (state.AssigneeId != caller.AccountId && !IsManager(caller))
+        if (state.AssigneeId != caller.AccountId && !Visibility.IsManager(caller))
             throw new ConversationActionException($"Only the counselor who has this conversation, or a manager, can {what}.", Refusal.Forbidden);
     }
 
@@ -450,7 +450,7 @@ public sealed class ConversationService(
     {
         await using var s = await database.ReadAsync(ct);
         var state = await FindAsync(s, caller.CenterId, conversationId, ct);
-        return state is not null && (IsManager(caller) || state.AssigneeId is null || state.AssigneeId == caller.AccountId) ? state : null;
+        return state is not null && Visibility.OfConversation(state.CenterId, state.AssigneeId).Includes(caller) ? state : null;
     }
 
     private async Task CommitAsync(DbSession s, CancellationToken ct)
@@ -506,8 +506,6 @@ public sealed class ConversationService(
             ?? throw new ConversationActionException($"The center has no {channel} address configured to send from.");
         return (resident, from);
     }
-
-    private static bool IsManager(Caller caller) => caller.Role is Roles.Manager or Roles.Admin;
 
     private static Task<ConversationState?> FindAsync(DbSession s, string centerId, Guid conversationId, CancellationToken ct) =>
         s.SingleOrDefaultAsync<ConversationState>(

@@ -1,3 +1,4 @@
+using Inbox.Accounts;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Inbox.Live;
@@ -23,14 +24,14 @@ public interface IClusterBus
     Task<bool> IsConnectedElsewhereAsync(Guid accountId, CancellationToken ct);
 }
 
-/// <summary>A counselor is typing: who sees it is decided like a push (managers, and the owner or the queue).</summary>
+/// <summary>A counselor is typing: everyone who sees the conversation sees it, but the typing connection itself.</summary>
 public sealed record TypingNotice(string CenterId, Guid? AssigneeId, string ExceptConnectionId, TypingPayload Payload)
 {
     public async Task DeliverAsync(IHubContext<InboxHub, IInboxClient> hub)
     {
         var except = new[] { ExceptConnectionId };
-        await hub.Clients.GroupExcept(HubGroups.Managers(CenterId), except).Typing(Payload);
-        await hub.Clients.GroupExcept(AssigneeId is { } owner ? HubGroups.Account(owner) : HubGroups.Queue(CenterId), except).Typing(Payload);
+        foreach (var group in HubGroups.Of(Visibility.OfConversation(CenterId, AssigneeId)))
+            await hub.Clients.GroupExcept(group, except).Typing(Payload);
     }
 }
 

@@ -66,14 +66,7 @@ public sealed class EventDispatcher(
 
     private async Task PushAsync(FeedItem item, CancellationToken ct)
     {
-        var e = item.Source;
-        var groups = new List<string> { HubGroups.Managers(e.CenterId) };
-        if (e.ConversationId is null || e.AssigneeId is null || e.LeftTheQueue)
-            groups.Add(HubGroups.Queue(e.CenterId));
-        else
-            groups.Add(HubGroups.Account(e.AssigneeId!.Value));
-        if (e.PreviousAssigneeId is { } previous && previous != e.AssigneeId && e.AssigneeId is not null)
-            groups.Add(HubGroups.Account(previous));
+        var groups = HubGroups.Of(item.Source.Audience);
         // Whom this shows a resident's data is known here, from who joined those groups on this node: recorded (queued) first.
         await pushAudit.RecordAsync(item, connections.InGroups(groups), ct);
         var clients = hub.Clients.Groups(groups);

@@ -19,15 +19,8 @@ public sealed record StoredEvent
     /// <summary>An unassigned conversation was given to someone: the whole queue learns it is taken.</summary>
     public bool LeftTheQueue => Type == EventType.ConversationAssigned && PreviousAssigneeId is null;
 
-    /// <summary>Managers see everything of their center; a counselor, presence and the events of unassigned conversations and of their own.</summary>
-    public bool VisibleTo(Caller caller) =>
-        caller.CenterId == CenterId
-        && (caller.Role is Roles.Manager or Roles.Admin
-            || ConversationId is null
-            || AssigneeId is null
-            || LeftTheQueue
-            || AssigneeId == caller.AccountId
-            || PreviousAssigneeId == caller.AccountId);
+    /// <summary>Who sees this event (the same for pushes and catch-up).</summary>
+    public Audience Audience => Visibility.OfEvent(CenterId, ConversationId, AssigneeId, PreviousAssigneeId, LeftTheQueue);
 }
 
 /// <summary>A hub event together with the stored event it came from (for routing).</summary>
@@ -178,7 +171,6 @@ public sealed class EventFeed(Database database)
     public async Task<(IReadOnlyList<ConversationChangedPayload> Page, string? Next)> QueueAsync(
         Caller caller, long seq, int limit, QueueCursor? after, CancellationToken ct)
     {
-        var everyone = caller.Role is Roles.Manager or Roles.Admin;
         await using var s = await database.ReadAsync(ct);
         const string rank = "CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END";
         const string noDue = "CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END";
@@ -198,7 +190,7 @@ public sealed class EventFeed(Database database)
                    c.last_activity_at, c.category, c.program, c.triage_phrase, c.contact_id, k.display_name AS contact_name, k.phone AS contact_phone,
                    c.created_at
             FROM conversations c JOIN contacts k ON k.id = c.contact_id
-            WHERE c.center_id = @CenterId AND c.status <> 'resolved' {(everyone ? "" : "AND (c.assignee_id IS NULL OR c.assignee_id = @AccountId)")}
+            WHERE {Visibility.ConversationSql(caller, "c")} AND c.status <> 'resolved'
             {keyset}
             ORDER BY {rank}, {noDue}, c.due_at, {notWaiting}, c.waiting_since, c.created_at, {s.Dialect.IdOrder("c.id")}
             {s.Dialect.Limit("@Take")}

@@ -1,3 +1,5 @@
+using Inbox.Accounts;
+
 namespace Inbox.Live;
 
 /// <summary>What the server pushes to connected counselors and managers. Every payload carries the sequence
@@ -69,8 +71,13 @@ public static class HubGroups
     /// <summary>One counselor: events of the conversations assigned to them.</summary>
     public static string Account(Guid accountId) => $"account:{accountId}";
 
-    /// <summary>The groups a connection of this caller joins.</summary>
-    public static IReadOnlyList<string> Of(Inbox.Accounts.Caller caller) => caller.Role is Inbox.Accounts.Roles.Manager or Inbox.Accounts.Roles.Admin
+    /// <summary>The groups a connection of this caller joins: a send to <see cref="Of(Audience)"/> reaches it exactly when
+    /// the audience includes the caller.</summary>
+    public static IReadOnlyList<string> Of(Caller caller) => Visibility.IsManager(caller)
         ? [Managers(caller.CenterId)]
         : [Queue(caller.CenterId), Account(caller.AccountId)];
+
+    /// <summary>The groups that reach an audience.</summary>
+    public static IReadOnlyList<string> Of(Audience audience) =>
+        [Managers(audience.CenterId), .. audience.Queue ? [Queue(audience.CenterId)] : Array.Empty<string>(), .. audience.Accounts.Select(Account)];
 }

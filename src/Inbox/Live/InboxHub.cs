@@ -170,7 +170,7 @@ public sealed class InboxHub(
             }
             var stored = await feed.ReadAsync(caller.CenterId, upTo, take, ct);
             scanned += stored.Count;
-            var built = (await feed.BuildAsync([.. stored.Where(e => e.VisibleTo(caller))], ct)).ToLookup(i => i.Source.Seq, i => i.Event);
+            var built = (await feed.BuildAsync([.. stored.Where(e => e.Audience.Includes(caller))], ct)).ToLookup(i => i.Source.Seq, i => i.Event);
             foreach (var e in stored)
             {
                 var events = built[e.Seq].ToList();
