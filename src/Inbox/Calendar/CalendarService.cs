@@ -341,9 +341,3 @@ public sealed class CalendarService(
             ? date
             : null;
 }
-
-public static class Deadlines
-{
-    /// <summary>The deadline kind of a resident's request to be called back (not a line of its own).</summary>
-    public const string Callback = "callback";
-}

@@ -129,7 +129,8 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         string residentAddress, string centerAddress, string channel, Guid? actorId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
         var phone = await s.ScalarAsync<string?>("SELECT phone FROM contacts WHERE id = @contactId", new { contactId }, ct);
-        var (due, version, _) = CalendarService.Due(calendar, Deadlines.Callback, now, lines.CurrentValue);
+        var deadline = CalendarService.Due(calendar, Deadlines.Callback, now, lines.CurrentValue);
+        var (due, version, _) = deadline;
         var id = Ids.New();
         await s.ExecuteAsync(
             $"""
@@ -139,11 +140,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
             new { id, centerId, conversationId, contactId, phone, source, now, due, Version = version }, ct);
         // To the top of the queue (urgent stays above it), with the callback's deadline when that is the nearer one.
         await s.ExecuteAsync("UPDATE conversations SET priority = 'high' WHERE id = @conversationId AND priority = 'normal'", new { conversationId }, ct);
-        await s.ExecuteAsync(
-            """
-            UPDATE conversations SET due_at = @due, due_reason = 'callback', due_line = 'phone', due_calendar_version = @Version, breached_at = NULL
-            WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due OR breached_at IS NOT NULL)
-            """, new { conversationId, due, Version = version }, ct);
+        await Deadlines.TightenAsync(s, conversationId, deadline, Deadlines.Callback, Line.Phone, ct);
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.CallbackRequested, conversationId, now)
         {
             CounselorId = actorId, Channel = channel, Reason = source, DueAt = due, CalendarVersion = version, RefId = id,

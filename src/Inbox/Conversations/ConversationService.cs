@@ -111,7 +111,7 @@ public sealed class ConversationService(
         if (state.AssigneeId is { } owner && owner != caller.AccountId && !IsManager(caller))
             throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can resolve it.");
         var now = clock.GetUtcNow();
-        await Ledger.RecordResolutionAsync(s, calendar, conversationId, state.AssigneeId ?? caller.AccountId, ResolutionOutcome.Resolved, now, ct);
+        await Deadlines.ResolvedAsync(s, calendar, conversationId, state.AssigneeId ?? caller.AccountId, ResolutionOutcome.Resolved, now, ct);
         await s.ExecuteAsync(
             "UPDATE conversations SET status = 'resolved', resolved_at = @now, last_activity_at = @now WHERE id = @conversationId",
             new { conversationId, now }, ct);
@@ -278,7 +278,7 @@ public sealed class ConversationService(
         }
         // One reply is one message out, however many SMS/LMS or Kakao parts carry it.
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.MessageOut, conversationId, now) { CounselorId = caller.AccountId, Channel = target, RefId = ids[0] }, ct);
-        await Ledger.RecordResponseAsync(s, calendar, conversationId, caller.AccountId, target, ids[0], now, ct);
+        await Deadlines.AnsweredAsync(s, calendar, conversationId, caller.AccountId, target, ids[0], now, ct);
         await store.TouchConversationAsync(s, conversationId, now, ct);
         await store.AppendEventsAsync(s, newEvents, now, ct);
         await CommitAsync(s, ct);
@@ -405,7 +405,7 @@ public sealed class ConversationService(
                 "UPDATE callback_requests SET status = 'cancelled' WHERE conversation_id = @Id AND status IN ('requested', 'claimed')", new { other.Id }, ct);
             await s.ExecuteAsync("UPDATE callback_requests SET conversation_id = @conversationId WHERE conversation_id = @Id", new { conversationId, other.Id }, ct);
             await s.ExecuteAsync("UPDATE messages SET conversation_id = @conversationId WHERE conversation_id = @Id", new { conversationId, other.Id }, ct);
-            await Ledger.RecordResolutionAsync(s, calendar, other.Id, other.AssigneeId, ResolutionOutcome.Merged, now, ct);
+            await Deadlines.ResolvedAsync(s, calendar, other.Id, other.AssigneeId, ResolutionOutcome.Merged, now, ct);
             await s.ExecuteAsync("UPDATE conversations SET status = 'resolved', resolved_at = @now WHERE id = @Id", new { now, other.Id }, ct);
             newEvents.Add(new NewEvent(caller.CenterId, other.Id, EventType.ConversationResolved,
                 new { mergedInto = conversationId, by = caller.AccountId }, caller.AccountId, other.AssigneeId));

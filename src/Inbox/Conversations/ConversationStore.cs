@@ -146,23 +146,6 @@ public sealed class ConversationStore
             "INSERT INTO outbox (id, message_id, center_id, channel, attempts, next_attempt_at, created_at) VALUES (@id, @messageId, @centerId, @channel, 0, @now, @now)",
             new { id = Ids.New(), messageId, centerId, channel, now }, ct);
 
-    /// <summary>Sets the conversation's next deadline (a new deadline is not breached yet).</summary>
-    public Task SetDueAsync(DbSession s, Guid conversationId, DateTimeOffset dueAt, string reason, string line, string calendarVersion, CancellationToken ct) =>
-        s.ExecuteAsync(
-            "UPDATE conversations SET due_at = @dueAt, due_reason = @reason, due_line = @line, due_calendar_version = @calendarVersion, breached_at = NULL WHERE id = @conversationId",
-            new { conversationId, dueAt, reason, line, calendarVersion }, ct);
-
-    /// <summary>A resident wrote: the conversation is active again, waits on the center, and replies go back on this channel.</summary>
-    public Task RecordInboundAsync(DbSession s, Guid conversationId, string channel, DateTimeOffset now, CancellationToken ct) =>
-        s.ExecuteAsync(
-            """
-            UPDATE conversations
-            SET last_activity_at = @now, last_inbound_channel = @channel, status = 'open', waiting_since = COALESCE(waiting_since, @now),
-                first_inbound_at = COALESCE(first_inbound_at, @now)
-            WHERE id = @conversationId
-            """,
-            new { conversationId, channel, now }, ct);
-
     public Task TouchConversationAsync(DbSession s, Guid conversationId, DateTimeOffset now, CancellationToken ct) =>
         s.ExecuteAsync("UPDATE conversations SET last_activity_at = @now WHERE id = @conversationId", new { conversationId, now }, ct);
 

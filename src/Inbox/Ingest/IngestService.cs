@@ -60,7 +60,7 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         await store.InsertSegmentsAsync(s, [.. m.Segments.Select((g, i) => new NewSegment(messageId, i, g.Speaker, g.StartMs, g.EndMs, g.Text, g.Confidence))], ct);
         // A resident's own words make the conversation wait on the center; system notices and outbound calls do not.
         if (m.Direction == Direction.In && m.Kind != MessageKind.System)
-            await store.RecordInboundAsync(s, conversationId, m.Channel, now, ct);
+            await Deadlines.ResidentWroteAsync(s, conversationId, m.Channel, now, ct);
         else
             await store.TouchConversationAsync(s, conversationId, now, ct);
 
