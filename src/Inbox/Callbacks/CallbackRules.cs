@@ -97,9 +97,9 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
             if (open is not null)
                 return await OnCallAsync(s, calendar, m, open, messageId, assigneeId, now, ct);
             // A resident's call that nobody answered is a request to be called back.
-            var status = m.Metadata.GetValueOrDefault("status") as string;
-            return m.Direction == Direction.In && status is "missed" or "voicemail"
-                ? await CreateAsync(s, calendar, m.CenterId, conversationId, contactId, status == "missed" ? CallbackSources.MissedCall : CallbackSources.Voicemail,
+            var status = (m.Details as CallDetails)?.Status;
+            return m.Direction == Direction.In && status is CallDetails.Missed or CallDetails.Voicemail
+                ? await CreateAsync(s, calendar, m.CenterId, conversationId, contactId, status == CallDetails.Missed ? CallbackSources.MissedCall : CallbackSources.Voicemail,
                     m.ResidentAddress, m.CenterAddress, m.Channel, null, assigneeId, now, ct)
                 : [];
         }
@@ -115,7 +115,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         }
         if (open is not null)
             return [];
-        var source = m.Channel == Channel.Kakao && m.Metadata.GetValueOrDefault("extra") as string == lines.CurrentValue.Callback.KakaoButtonExtra
+        var source = m.Details is KakaoDetails { Extra: { } extra } && extra == lines.CurrentValue.Callback.KakaoButtonExtra
             ? CallbackSources.KakaoButton
             : AsksForCall(m.Body) ? CallbackSources.ResidentWords : null;
         if (source is null)
@@ -177,7 +177,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
     {
         if (m.Channel != Channel.Phone || m.Direction != Direction.Out)
             return null;
-        if (m.Metadata.GetValueOrDefault("callbackId") is string named)
+        if (m.Details is CallDetails { CallbackId: { } named })
         {
             return Guid.TryParse(named, out var id)
                 ? await s.SingleOrDefaultAsync<CallbackRow>(
@@ -208,12 +208,12 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
 
     private static async Task<List<NewEvent>> OnCallAsync(DbSession s, BusinessCalendar calendar, InboundMessage m, CallbackRow open, Guid messageId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
-        var callbackId = m.Metadata.GetValueOrDefault("callbackId") as string;
+        var callbackId = (m.Details as CallDetails)?.CallbackId;
         if (callbackId is not null && (!Guid.TryParse(callbackId, out var named) || named != open.Id))
             return []; // the call names another request
         if (callbackId is null && open.Phone is not null && open.Phone != m.ResidentPhone)
             return [];
-        if (m.Metadata.GetValueOrDefault("status") as string == "answered")
+        if (m.Details is CallDetails { Status: CallDetails.Answered })
         {
             await s.ExecuteAsync(
                 "UPDATE callback_requests SET status = 'completed', completed_at = @now, completed_by = @messageId, phone = COALESCE(phone, @phone) WHERE id = @Id",

@@ -210,8 +210,11 @@ public sealed class ConversationService(
         var state = await RequireAsync(s, caller, conversationId, ct);
         var now = clock.GetUtcNow();
         var id = Ids.New();
-        await store.InsertMessageAsync(s, new NewMessage(id, caller.CenterId, conversationId, state.ContactId, state.LastInboundChannel,
-            Direction.Out, MessageKind.Note, text, null, null, null, caller.AccountId, null, now, null, null), ct);
+        await store.InsertMessageAsync(s, new NewMessage
+        {
+            Id = id, CenterId = caller.CenterId, ConversationId = conversationId, ContactId = state.ContactId, Channel = state.LastInboundChannel,
+            Direction = Direction.Out, Kind = MessageKind.Note, Body = text, AuthorId = caller.AccountId, ReceivedAt = now,
+        }, ct);
         await store.TouchConversationAsync(s, conversationId, now, ct);
         await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.MessageAdded,
             new { messageId = id, channel = state.LastInboundChannel, direction = Direction.Out, kind = MessageKind.Note }, caller.AccountId, state.AssigneeId)], now, ct);
@@ -260,10 +263,14 @@ public sealed class ConversationService(
         for (var part = 0; part < parts.Count; part++)
         {
             var id = Ids.New();
-            var inserted = await store.InsertMessageAsync(s, new NewMessage(id, caller.CenterId, conversationId, state.ContactId, target,
-                Direction.Out, MessageKind.Text, parts[part].Text, null, centerAddress, null, caller.AccountId, null, now, DeliveryStatus.Queued,
-                System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, type = parts[part].Type, parts = parts.Count }, ConversationStore.Json),
-                clientMessageId, part), ct);
+            var inserted = await store.InsertMessageAsync(s, new NewMessage
+            {
+                Id = id, CenterId = caller.CenterId, ConversationId = conversationId, ContactId = state.ContactId, Channel = target,
+                Direction = Direction.Out, Kind = MessageKind.Text, Body = parts[part].Text, CenterAddress = centerAddress,
+                AuthorId = caller.AccountId, ReceivedAt = now, DeliveryStatus = DeliveryStatus.Queued,
+                Metadata = System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, type = parts[part].Type, parts = parts.Count }, ConversationStore.Json),
+                ClientMessageId = clientMessageId, Part = part,
+            }, ct);
             if (!inserted)
             {
                 // The same reply was sent twice at once and the other attempt stored it first.

@@ -4,11 +4,33 @@ using Inbox.Storage;
 
 namespace Inbox.Conversations;
 
-public sealed record NewMessage(
-    Guid Id, string CenterId, Guid ConversationId, Guid ContactId, string Channel, string Direction, string Kind,
-    string? Body, string? Subject, string? CenterAddress, string? ProviderMessageId, Guid? AuthorId,
-    DateTimeOffset? ProviderAt, DateTimeOffset ReceivedAt, string? DeliveryStatus, string? Metadata,
-    string? ClientMessageId = null, int Part = 0);
+/// <summary>A message to store, as its columns say.</summary>
+public sealed record NewMessage
+{
+    public required Guid Id { get; init; }
+    public required string CenterId { get; init; }
+    public required Guid ConversationId { get; init; }
+    public required Guid ContactId { get; init; }
+    public required string Channel { get; init; }
+    public required string Direction { get; init; }
+    public required string Kind { get; init; }
+    public string? Body { get; init; }
+    public string? Subject { get; init; }
+    /// <summary>The center's address it reached or goes out from.</summary>
+    public string? CenterAddress { get; init; }
+    public string? ProviderMessageId { get; init; }
+    /// <summary>The counselor who wrote it; none for a resident's message or an automatic one.</summary>
+    public Guid? AuthorId { get; init; }
+    public DateTimeOffset? ProviderAt { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+    public string? DeliveryStatus { get; init; }
+    /// <summary>JSON kept with the message (channel details, or where an outbound one goes).</summary>
+    public string? Metadata { get; init; }
+    /// <summary>The client's id of a counselor's reply, so a retried reply is stored once.</summary>
+    public string? ClientMessageId { get; init; }
+    /// <summary>Which part of a reply split for its channel (0 for the first).</summary>
+    public int Part { get; init; }
+}
 
 public sealed record NewAttachment(Guid MessageId, int Ordinal, string Purpose, string Url, string? ContentType, string? FileName, long? SizeBytes);
 

@@ -50,7 +50,7 @@ public sealed class ResponseRules(AutomaticMessages automatic, CenterDirectory c
         if (m.Channel == Channel.Phone)
         {
             // A call that was answered is a response, whoever dialled: by the counselor the phone system names, else the assignee.
-            if (m.Metadata.GetValueOrDefault("status") as string == "answered")
+            if (m.Details is CallDetails { Status: CallDetails.Answered })
                 await Deadlines.AnsweredAsync(s, calendar, conversationId, await CallAgentAsync(s, m) ?? assigneeId, m.Channel, messageId, now, ct);
             // A missed call or voicemail becomes a callback request, with its own deadline (CallbackRules).
             return (events, false);
@@ -92,7 +92,7 @@ public sealed class ResponseRules(AutomaticMessages automatic, CenterDirectory c
 
     /// <summary>The account whose username the phone system gave as the call's agent, if any.</summary>
     public static Task<Guid?> CallAgentAsync(DbSession s, InboundMessage m) =>
-        m.Metadata.GetValueOrDefault("agentId") is string agent
+        m.Details is CallDetails { AgentId: { } agent }
             ? s.SingleOrDefaultAsync<Guid?>("SELECT id FROM accounts WHERE center_id = @CenterId AND username = @agent", new { m.CenterId, agent }, CancellationToken.None)
             : Task.FromResult<Guid?>(null);
 

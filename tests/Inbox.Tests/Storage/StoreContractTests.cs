@@ -531,7 +531,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         H.Clock.Now = t0.AddMinutes(2);
         var call = await H.Ingest.IngestAsync(Call(phone) with
         {
-            Metadata = new Dictionary<string, object?> { ["status"] = "answered", ["durationSeconds"] = 185 },
+            Details = new CallDetails { CallId = "call-answered", Direction = "inbound", Status = CallDetails.Answered },
         }, Ct);
         Assert.Equal((IngestOutcome.Stored, (Guid?)id), (call.Outcome, call.ConversationId));
         var answered = await ResponseOfAsync(id);
@@ -737,7 +737,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         var call = await H.Ingest.IngestAsync(Call(phone) with
         {
             ProviderAt = providerAt,
-            Metadata = new Dictionary<string, object?> { ["status"] = "completed", ["durationSeconds"] = 42 },
+            Details = new CallDetails { CallId = "call-42", Direction = "inbound", Status = "completed", RecordingUrl = "https://cti.example.test/rec/42.wav" },
             Segments =
             [
                 new("resident", 0, 2_500, "긴급복지 지원 문의드립니다.", 0.93),
@@ -791,7 +791,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         using (var metadata = JsonDocument.Parse(resident[2].Metadata!))
         {
             Assert.Equal("completed", metadata.RootElement.GetProperty("status").GetString());
-            Assert.Equal(42, metadata.RootElement.GetProperty("durationSeconds").GetInt32());
+            Assert.Equal("https://cti.example.test/rec/42.wav", metadata.RootElement.GetProperty("recordingUrl").GetString());
         }
 
         Assert.Equal(
