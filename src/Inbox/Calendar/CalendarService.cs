@@ -266,6 +266,13 @@ public sealed class CalendarService(
     /// one rebuild runs and they all wait for that one (a rebuild reads every closure of the center and records the version).</summary>
     private async Task<Loaded> LoadAsync(string centerId, CancellationToken ct)
     {
+        // A load writes the calendar's version in a session of its own, and callers wait for it: inside a transaction that
+        // waits for the transaction itself on SQLite. Refused always, not only on a cache miss, so a test finds the mistake.
+        if (database.InTransaction)
+        {
+            throw new InvalidOperationException(
+                "Read the center's calendar before the transaction begins: loading it writes its version in a session of its own.");
+        }
         var now = clock.GetUtcNow();
         var specialDays = SpecialDays();
         if (_cache.TryGetValue(centerId, out var cached) && now - cached.LoadedAt < Freshness && ReferenceEquals(cached.SpecialDays, specialDays))
@@ -340,10 +347,4 @@ public sealed class CalendarService(
         DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) && date >= FirstDay && date <= LastDay
             ? date
             : null;
-}
-
-public static class Deadlines
-{
-    /// <summary>The deadline kind of a resident's request to be called back (not a line of its own).</summary>
-    public const string Callback = "callback";
 }

@@ -97,9 +97,9 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
             if (open is not null)
                 return await OnCallAsync(s, calendar, m, open, messageId, assigneeId, now, ct);
             // A resident's call that nobody answered is a request to be called back.
-            var status = m.Metadata.GetValueOrDefault("status") as string;
-            return m.Direction == Direction.In && status is "missed" or "voicemail"
-                ? await CreateAsync(s, calendar, m.CenterId, conversationId, contactId, status == "missed" ? CallbackSources.MissedCall : CallbackSources.Voicemail,
+            var status = (m.Details as CallDetails)?.Status;
+            return m.Direction == Direction.In && status is CallDetails.Missed or CallDetails.Voicemail
+                ? await CreateAsync(s, calendar, m.CenterId, conversationId, contactId, status == CallDetails.Missed ? CallbackSources.MissedCall : CallbackSources.Voicemail,
                     m.ResidentAddress, m.CenterAddress, m.Channel, null, assigneeId, now, ct)
                 : [];
         }
@@ -115,7 +115,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         }
         if (open is not null)
             return [];
-        var source = m.Channel == Channel.Kakao && m.Metadata.GetValueOrDefault("extra") as string == lines.CurrentValue.Callback.KakaoButtonExtra
+        var source = m.Details is KakaoDetails { Extra: { } extra } && extra == lines.CurrentValue.Callback.KakaoButtonExtra
             ? CallbackSources.KakaoButton
             : AsksForCall(m.Body) ? CallbackSources.ResidentWords : null;
         if (source is null)
@@ -129,7 +129,8 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         string residentAddress, string centerAddress, string channel, Guid? actorId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
         var phone = await s.ScalarAsync<string?>("SELECT phone FROM contacts WHERE id = @contactId", new { contactId }, ct);
-        var (due, version, _) = CalendarService.Due(calendar, Deadlines.Callback, now, lines.CurrentValue);
+        var deadline = CalendarService.Due(calendar, Deadlines.Callback, now, lines.CurrentValue);
+        var (due, version, _) = deadline;
         var id = Ids.New();
         await s.ExecuteAsync(
             $"""
@@ -139,11 +140,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
             new { id, centerId, conversationId, contactId, phone, source, now, due, Version = version }, ct);
         // To the top of the queue (urgent stays above it), with the callback's deadline when that is the nearer one.
         await s.ExecuteAsync("UPDATE conversations SET priority = 'high' WHERE id = @conversationId AND priority = 'normal'", new { conversationId }, ct);
-        await s.ExecuteAsync(
-            """
-            UPDATE conversations SET due_at = @due, due_reason = 'callback', due_line = 'phone', due_calendar_version = @Version, breached_at = NULL
-            WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due OR breached_at IS NOT NULL)
-            """, new { conversationId, due, Version = version }, ct);
+        await Deadlines.TightenAsync(s, conversationId, deadline, Deadlines.Callback, Line.Phone, ct);
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.CallbackRequested, conversationId, now)
         {
             CounselorId = actorId, Channel = channel, Reason = source, DueAt = due, CalendarVersion = version, RefId = id,
@@ -180,7 +177,7 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
     {
         if (m.Channel != Channel.Phone || m.Direction != Direction.Out)
             return null;
-        if (m.Metadata.GetValueOrDefault("callbackId") is string named)
+        if (m.Details is CallDetails { CallbackId: { } named })
         {
             return Guid.TryParse(named, out var id)
                 ? await s.SingleOrDefaultAsync<CallbackRow>(
@@ -211,12 +208,12 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
 
     private static async Task<List<NewEvent>> OnCallAsync(DbSession s, BusinessCalendar calendar, InboundMessage m, CallbackRow open, Guid messageId, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
-        var callbackId = m.Metadata.GetValueOrDefault("callbackId") as string;
+        var callbackId = (m.Details as CallDetails)?.CallbackId;
         if (callbackId is not null && (!Guid.TryParse(callbackId, out var named) || named != open.Id))
             return []; // the call names another request
         if (callbackId is null && open.Phone is not null && open.Phone != m.ResidentPhone)
             return [];
-        if (m.Metadata.GetValueOrDefault("status") as string == "answered")
+        if (m.Details is CallDetails { Status: CallDetails.Answered })
         {
             await s.ExecuteAsync(
                 "UPDATE callback_requests SET status = 'completed', completed_at = @now, completed_by = @messageId, phone = COALESCE(phone, @phone) WHERE id = @Id",

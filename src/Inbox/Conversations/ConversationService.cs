@@ -111,7 +111,7 @@ public sealed class ConversationService(
         if (state.AssigneeId is { } owner && owner != caller.AccountId && !Visibility.IsManager(caller))
             throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can resolve it.");
         var now = clock.GetUtcNow();
-        await Ledger.RecordResolutionAsync(s, calendar, conversationId, state.AssigneeId ?? caller.AccountId, ResolutionOutcome.Resolved, now, ct);
+        await Deadlines.ResolvedAsync(s, calendar, conversationId, state.AssigneeId ?? caller.AccountId, ResolutionOutcome.Resolved, now, ct);
         await s.ExecuteAsync(
             "UPDATE conversations SET status = 'resolved', resolved_at = @now, last_activity_at = @now WHERE id = @conversationId",
             new { conversationId, now }, ct);
@@ -210,8 +210,11 @@ public sealed class ConversationService(
         var state = await RequireAsync(s, caller, conversationId, ct);
         var now = clock.GetUtcNow();
         var id = Ids.New();
-        await store.InsertMessageAsync(s, new NewMessage(id, caller.CenterId, conversationId, state.ContactId, state.LastInboundChannel,
-            Direction.Out, MessageKind.Note, text, null, null, null, caller.AccountId, null, now, null, null), ct);
+        await store.InsertMessageAsync(s, new NewMessage
+        {
+            Id = id, CenterId = caller.CenterId, ConversationId = conversationId, ContactId = state.ContactId, Channel = state.LastInboundChannel,
+            Direction = Direction.Out, Kind = MessageKind.Note, Body = text, AuthorId = caller.AccountId, ReceivedAt = now,
+        }, ct);
         await store.TouchConversationAsync(s, conversationId, now, ct);
         await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.MessageAdded,
             new { messageId = id, channel = state.LastInboundChannel, direction = Direction.Out, kind = MessageKind.Note }, caller.AccountId, state.AssigneeId)], now, ct);
@@ -260,10 +263,14 @@ public sealed class ConversationService(
         for (var part = 0; part < parts.Count; part++)
         {
             var id = Ids.New();
-            var inserted = await store.InsertMessageAsync(s, new NewMessage(id, caller.CenterId, conversationId, state.ContactId, target,
-                Direction.Out, MessageKind.Text, parts[part].Text, null, centerAddress, null, caller.AccountId, null, now, DeliveryStatus.Queued,
-                System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, type = parts[part].Type, parts = parts.Count }, ConversationStore.Json),
-                clientMessageId, part), ct);
+            var inserted = await store.InsertMessageAsync(s, new NewMessage
+            {
+                Id = id, CenterId = caller.CenterId, ConversationId = conversationId, ContactId = state.ContactId, Channel = target,
+                Direction = Direction.Out, Kind = MessageKind.Text, Body = parts[part].Text, CenterAddress = centerAddress,
+                AuthorId = caller.AccountId, ReceivedAt = now, DeliveryStatus = DeliveryStatus.Queued,
+                Metadata = System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, type = parts[part].Type, parts = parts.Count }, ConversationStore.Json),
+                ClientMessageId = clientMessageId, Part = part,
+            }, ct);
             if (!inserted)
             {
                 // The same reply was sent twice at once and the other attempt stored it first.
@@ -278,7 +285,7 @@ public sealed class ConversationService(
         }
         // One reply is one message out, however many SMS/LMS or Kakao parts carry it.
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.MessageOut, conversationId, now) { CounselorId = caller.AccountId, Channel = target, RefId = ids[0] }, ct);
-        await Ledger.RecordResponseAsync(s, calendar, conversationId, caller.AccountId, target, ids[0], now, ct);
+        await Deadlines.AnsweredAsync(s, calendar, conversationId, caller.AccountId, target, ids[0], now, ct);
         await store.TouchConversationAsync(s, conversationId, now, ct);
         await store.AppendEventsAsync(s, newEvents, now, ct);
         await CommitAsync(s, ct);
@@ -405,7 +412,7 @@ public sealed class ConversationService(
                 "UPDATE callback_requests SET status = 'cancelled' WHERE conversation_id = @Id AND status IN ('requested', 'claimed')", new { other.Id }, ct);
             await s.ExecuteAsync("UPDATE callback_requests SET conversation_id = @conversationId WHERE conversation_id = @Id", new { conversationId, other.Id }, ct);
             await s.ExecuteAsync("UPDATE messages SET conversation_id = @conversationId WHERE conversation_id = @Id", new { conversationId, other.Id }, ct);
-            await Ledger.RecordResolutionAsync(s, calendar, other.Id, other.AssigneeId, ResolutionOutcome.Merged, now, ct);
+            await Deadlines.ResolvedAsync(s, calendar, other.Id, other.AssigneeId, ResolutionOutcome.Merged, now, ct);
             await s.ExecuteAsync("UPDATE conversations SET status = 'resolved', resolved_at = @now WHERE id = @Id", new { now, other.Id }, ct);
             newEvents.Add(new NewEvent(caller.CenterId, other.Id, EventType.ConversationResolved,
                 new { mergedInto = conversationId, by = caller.AccountId }, caller.AccountId, other.AssigneeId));

@@ -4,11 +4,33 @@ using Inbox.Storage;
 
 namespace Inbox.Conversations;
 
-public sealed record NewMessage(
-    Guid Id, string CenterId, Guid ConversationId, Guid ContactId, string Channel, string Direction, string Kind,
-    string? Body, string? Subject, string? CenterAddress, string? ProviderMessageId, Guid? AuthorId,
-    DateTimeOffset? ProviderAt, DateTimeOffset ReceivedAt, string? DeliveryStatus, string? Metadata,
-    string? ClientMessageId = null, int Part = 0);
+/// <summary>A message to store, as its columns say.</summary>
+public sealed record NewMessage
+{
+    public required Guid Id { get; init; }
+    public required string CenterId { get; init; }
+    public required Guid ConversationId { get; init; }
+    public required Guid ContactId { get; init; }
+    public required string Channel { get; init; }
+    public required string Direction { get; init; }
+    public required string Kind { get; init; }
+    public string? Body { get; init; }
+    public string? Subject { get; init; }
+    /// <summary>The center's address it reached or goes out from.</summary>
+    public string? CenterAddress { get; init; }
+    public string? ProviderMessageId { get; init; }
+    /// <summary>The counselor who wrote it; none for a resident's message or an automatic one.</summary>
+    public Guid? AuthorId { get; init; }
+    public DateTimeOffset? ProviderAt { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+    public string? DeliveryStatus { get; init; }
+    /// <summary>JSON kept with the message (channel details, or where an outbound one goes).</summary>
+    public string? Metadata { get; init; }
+    /// <summary>The client's id of a counselor's reply, so a retried reply is stored once.</summary>
+    public string? ClientMessageId { get; init; }
+    /// <summary>Which part of a reply split for its channel (0 for the first).</summary>
+    public int Part { get; init; }
+}
 
 public sealed record NewAttachment(Guid MessageId, int Ordinal, string Purpose, string Url, string? ContentType, string? FileName, long? SizeBytes);
 
@@ -145,23 +167,6 @@ public sealed class ConversationStore
         s.ExecuteAsync(
             "INSERT INTO outbox (id, message_id, center_id, channel, attempts, next_attempt_at, created_at) VALUES (@id, @messageId, @centerId, @channel, 0, @now, @now)",
             new { id = Ids.New(), messageId, centerId, channel, now }, ct);
-
-    /// <summary>Sets the conversation's next deadline (a new deadline is not breached yet).</summary>
-    public Task SetDueAsync(DbSession s, Guid conversationId, DateTimeOffset dueAt, string reason, string line, string calendarVersion, CancellationToken ct) =>
-        s.ExecuteAsync(
-            "UPDATE conversations SET due_at = @dueAt, due_reason = @reason, due_line = @line, due_calendar_version = @calendarVersion, breached_at = NULL WHERE id = @conversationId",
-            new { conversationId, dueAt, reason, line, calendarVersion }, ct);
-
-    /// <summary>A resident wrote: the conversation is active again, waits on the center, and replies go back on this channel.</summary>
-    public Task RecordInboundAsync(DbSession s, Guid conversationId, string channel, DateTimeOffset now, CancellationToken ct) =>
-        s.ExecuteAsync(
-            """
-            UPDATE conversations
-            SET last_activity_at = @now, last_inbound_channel = @channel, status = 'open', waiting_since = COALESCE(waiting_since, @now),
-                first_inbound_at = COALESCE(first_inbound_at, @now)
-            WHERE id = @conversationId
-            """,
-            new { conversationId, channel, now }, ct);
 
     public Task TouchConversationAsync(DbSession s, Guid conversationId, DateTimeOffset now, CancellationToken ct) =>
         s.ExecuteAsync("UPDATE conversations SET last_activity_at = @now WHERE id = @conversationId", new { conversationId, now }, ct);

@@ -19,9 +19,13 @@ public sealed class AutomaticMessages(ConversationStore store)
         foreach (var part in parts)
         {
             var id = Ids.New();
-            await store.InsertMessageAsync(s, new NewMessage(id, centerId, conversationId, contactId, channel, Direction.Out, MessageKind.Text,
-                part, null, centerAddress, null, null, null, now, DeliveryStatus.Queued,
-                System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, automatic = purpose }, ConversationStore.Json)), ct);
+            await store.InsertMessageAsync(s, new NewMessage
+            {
+                Id = id, CenterId = centerId, ConversationId = conversationId, ContactId = contactId, Channel = channel,
+                Direction = Direction.Out, Kind = MessageKind.Text, Body = part, CenterAddress = centerAddress, ReceivedAt = now,
+                DeliveryStatus = DeliveryStatus.Queued,
+                Metadata = System.Text.Json.JsonSerializer.Serialize(new { to = residentAddress, automatic = purpose }, ConversationStore.Json),
+            }, ct);
             await store.QueueOutboundAsync(s, id, centerId, channel, now, ct);
             events.Add(new NewEvent(centerId, conversationId, EventType.MessageAdded,
                 new { messageId = id, channel, direction = Direction.Out, kind = MessageKind.Text, automatic = purpose }, null, assigneeId));

@@ -9,8 +9,8 @@ namespace Inbox.Ingest;
 /// <remarks>
 /// The texts people read (body, subject, transcript segments, attachment file names) hold registration numbers masked
 /// from the moment they are set, so no channel and no rule can pass one on in full. Identifiers and URLs (provider message
-/// id, addresses, attachment URLs) stay as the provider sent them: they deduplicate, route and fetch. Metadata stays as
-/// sent for the rules that read it (call status, callback id); ingest masks its stored copy.
+/// id, addresses, attachment URLs) stay as the provider sent them: they deduplicate, route and fetch. The channel details stay
+/// as sent for the rules that read them (call status, callback id); ingest masks its stored copy.
 /// </remarks>
 public sealed record InboundMessage
 {
@@ -40,8 +40,9 @@ public sealed record InboundMessage
         init => field = [.. value.Select(s => s with { Text = ResidentRegistrationNumber.Mask(s.Text) })];
     } = [];
 
-    /// <summary>Channel details kept with the message as JSON (call status, Kakao serial number, button payload…).</summary>
-    public IReadOnlyDictionary<string, object?> Metadata { get; init; } = new Dictionary<string, object?>();
+    /// <summary>What the channel says beyond the common fields (<see cref="CallDetails"/>, <see cref="KakaoDetails"/>…),
+    /// kept with the message as JSON.</summary>
+    public ChannelDetails? Details { get; init; }
     /// <summary>Store only on an open conversation, never start one (e.g. a chat session expiring).</summary>
     public bool OnlyIfOpen { get; init; }
 }

@@ -45,11 +45,13 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         }
 
         var messageId = Ids.New();
-        var stored = await store.InsertMessageAsync(s, new NewMessage(
-            messageId, m.CenterId, conversationId, contactId, m.Channel, m.Direction, m.Kind,
-            m.Body, m.Subject, m.CenterAddress, m.ProviderMessageId, AuthorId: null,
-            m.ProviderAt?.ToUniversalTime(), now, DeliveryStatus: null,
-            StoredMetadata(m)), ct);
+        var stored = await store.InsertMessageAsync(s, new NewMessage
+        {
+            Id = messageId, CenterId = m.CenterId, ConversationId = conversationId, ContactId = contactId, Channel = m.Channel,
+            Direction = m.Direction, Kind = m.Kind, Body = m.Body, Subject = m.Subject, CenterAddress = m.CenterAddress,
+            ProviderMessageId = m.ProviderMessageId, ProviderAt = m.ProviderAt?.ToUniversalTime(), ReceivedAt = now,
+            Metadata = StoredMetadata(m),
+        }, ct);
         if (!stored)
         {
             // Delivered twice at once: the other request stored it. Roll back whatever this one created.
@@ -60,7 +62,7 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         await store.InsertSegmentsAsync(s, [.. m.Segments.Select((g, i) => new NewSegment(messageId, i, g.Speaker, g.StartMs, g.EndMs, g.Text, g.Confidence))], ct);
         // A resident's own words make the conversation wait on the center; system notices and outbound calls do not.
         if (m.Direction == Direction.In && m.Kind != MessageKind.System)
-            await store.RecordInboundAsync(s, conversationId, m.Channel, now, ct);
+            await Deadlines.ResidentWroteAsync(s, conversationId, m.Channel, now, ct);
         else
             await store.TouchConversationAsync(s, conversationId, now, ct);
 
@@ -88,7 +90,7 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         if (m.Channel == Channel.Phone)
             entries.Add(new LedgerEntry(LedgerKind.Call, conversationId, now)
             {
-                Channel = m.Channel, Outcome = m.Metadata.GetValueOrDefault("status") as string, Reason = m.Direction, RefId = messageId,
+                Channel = m.Channel, Outcome = (m.Details as CallDetails)?.Status, Reason = m.Direction, RefId = messageId,
             });
         else if (m.Direction == Direction.In && m.Kind != MessageKind.System)
             entries.Add(new LedgerEntry(LedgerKind.MessageIn, conversationId, now) { Channel = m.Channel, RefId = messageId });
@@ -98,9 +100,9 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
     /// <summary>The channel details as counselors will read them: registration numbers masked (URLs kept, they fetch the recording).</summary>
     private static string? StoredMetadata(InboundMessage m)
     {
-        if (m.Metadata.Count == 0)
+        if (m.Details is null)
             return null;
-        var node = JsonSerializer.SerializeToNode(m.Metadata, ConversationStore.Json);
+        var node = JsonSerializer.SerializeToNode(m.Details, m.Details.GetType(), ConversationStore.Json);
         ResidentRegistrationNumber.MaskStrings(node);
         return node!.ToJsonString(ConversationStore.Json);
     }

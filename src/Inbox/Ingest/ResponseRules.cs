@@ -3,7 +3,6 @@ using Inbox.Calendar;
 using Inbox.Centers;
 using Inbox.Conversations;
 using Inbox.Outbound;
-using Inbox.Reports;
 using Inbox.Storage;
 using Microsoft.Extensions.Options;
 
@@ -14,10 +13,8 @@ namespace Inbox.Ingest;
 /// the text line's automatic acknowledgement (once until answered), the live line's out-of-hours reply (once per
 /// closed period); and an answered call counting as a response. Runs inside the ingest transaction.
 /// </summary>
-public sealed class ResponseRules(ConversationStore store, AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines, IOptionsMonitor<TriageOptions> triage)
+public sealed class ResponseRules(AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines, IOptionsMonitor<TriageOptions> triage)
 {
-    public const string FirstResponse = "first_response";
-    public const string NextResponse = "next_response";
     private static readonly string[] Weekdays = ["일", "월", "화", "수", "목", "금", "토"];
 
     /// <summary>Applies the rules, crisis triage last (its deadline wins); returns the events to append and whether anything was queued.</summary>
@@ -40,12 +37,8 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
         DbSession s, InboundMessage m, Guid conversationId, string phrase, BusinessCalendar calendar, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
         await s.ExecuteAsync("UPDATE conversations SET priority = 'urgent', triage_phrase = @phrase WHERE id = @conversationId", new { phrase, conversationId }, ct);
-        var due = now.AddMinutes(lines.CurrentValue.Urgent.DueMinutes);
-        await s.ExecuteAsync(
-            """
-            UPDATE conversations SET due_at = @due, due_reason = 'urgent', due_line = @line, due_calendar_version = @Version, breached_at = NULL
-            WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due OR breached_at IS NOT NULL)
-            """, new { conversationId, due, line = Line.ForChannel(m.Channel), calendar.Version }, ct);
+        var due = new Deadline(now.AddMinutes(lines.CurrentValue.Urgent.DueMinutes), calendar.Version);
+        await Deadlines.TightenAsync(s, conversationId, due, Deadlines.Urgent, Line.ForChannel(m.Channel), ct);
         return [new NewEvent(m.CenterId, conversationId, EventType.ConversationFlagged, new { phrase, channel = m.Channel }, null, assigneeId)];
     }
 
@@ -57,8 +50,8 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
         if (m.Channel == Channel.Phone)
         {
             // A call that was answered is a response, whoever dialled: by the counselor the phone system names, else the assignee.
-            if (m.Metadata.GetValueOrDefault("status") as string == "answered")
-                await Ledger.RecordResponseAsync(s, calendar, conversationId, await CallAgentAsync(s, m) ?? assigneeId, m.Channel, messageId, now, ct);
+            if (m.Details is CallDetails { Status: CallDetails.Answered })
+                await Deadlines.AnsweredAsync(s, calendar, conversationId, await CallAgentAsync(s, m) ?? assigneeId, m.Channel, messageId, now, ct);
             // A missed call or voicemail becomes a callback request, with its own deadline (CallbackRules).
             return (events, false);
         }
@@ -72,7 +65,7 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
         var line = Line.ForChannel(m.Channel);
         var options = lines.CurrentValue;
         var due = CalendarService.Due(calendar, line, now, options);
-        await store.SetDueAsync(s, conversationId, due.DueAt, before?.FirstResponseAt is null ? FirstResponse : NextResponse, line, due.CalendarVersion, ct);
+        await Deadlines.StartAsync(s, conversationId, due, line, answeredBefore: before?.FirstResponseAt is not null, ct);
 
         var center = centers.Find(m.CenterId)!;
         var queued = false;
@@ -80,7 +73,7 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
         {
             var text = options.Text24.Acknowledgement.Replace("{center}", center.Name).Replace("{due}", Format(calendar, due.DueAt));
             events.AddRange(await automatic.QueueAsync(s, m.CenterId, conversationId, contactId, m.Channel, m.ResidentAddress, m.CenterAddress, text, "acknowledgement", assigneeId, now, ct));
-            await s.ExecuteAsync("UPDATE conversations SET acknowledged_at = @now WHERE id = @conversationId", new { conversationId, now }, ct);
+            await Deadlines.AcknowledgedAsync(s, conversationId, now, ct);
             queued = true;
         }
         // Closed with an opening to name (a calendar with none has no time to promise: the deadline alone stands).
@@ -99,7 +92,7 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
 
     /// <summary>The account whose username the phone system gave as the call's agent, if any.</summary>
     public static Task<Guid?> CallAgentAsync(DbSession s, InboundMessage m) =>
-        m.Metadata.GetValueOrDefault("agentId") is string agent
+        m.Details is CallDetails { AgentId: { } agent }
             ? s.SingleOrDefaultAsync<Guid?>("SELECT id FROM accounts WHERE center_id = @CenterId AND username = @agent", new { m.CenterId, agent }, CancellationToken.None)
             : Task.FromResult<Guid?>(null);
 

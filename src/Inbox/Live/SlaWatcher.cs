@@ -1,6 +1,5 @@
 using Inbox.Calendar;
 using Inbox.Conversations;
-using Inbox.Reports;
 using Inbox.Storage;
 
 namespace Inbox.Live;
@@ -33,31 +32,18 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
     public async Task<int> CheckAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        IReadOnlyList<Overdue> overdue;
+        IReadOnlyList<Deadlines.Overdue> overdue;
         await using (var s = await database.ReadAsync(ct))
         {
-            overdue = await s.QueryAsync<Overdue>(
-                """
-                SELECT id, center_id, assignee_id, due_at, due_reason, due_line, due_calendar_version, waiting_since
-                FROM conversations
-                WHERE status <> 'resolved' AND due_at IS NOT NULL AND due_at <= @now AND breached_at IS NULL
-                ORDER BY due_at
-                """, new { now }, ct);
+            overdue = await Deadlines.OverdueAsync(s, now, ct);
         }
         var count = 0;
         foreach (var c in overdue)
         {
             var calendar = await calendars.ForCenterAsync(c.CenterId, ct);
             await using var s = await database.BeginAsync(ct);
-            var won = await s.ExecuteAsync(
-                "UPDATE conversations SET breached_at = @now WHERE id = @Id AND breached_at IS NULL AND due_at IS NOT NULL AND due_at <= @now",
-                new { now, c.Id }, ct) == 1;
-            if (!won)
+            if (!await Deadlines.BreachAsync(s, calendar, c, now, ct))
                 continue;
-            await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Deadline, c.Id, c.DueAt)
-            {
-                CounselorId = c.AssigneeId, Line = c.DueLine, Outcome = Verdict.Breached, Reason = c.DueReason, DueAt = c.DueAt,
-            }.Timed(calendar, c.WaitingSince ?? c.DueAt), ct);
             var waited = c.WaitingSince is { } since ? c.DueAt - since : TimeSpan.Zero;
             var business = c.WaitingSince is { } from ? calendar.BusinessTimeBetween(from, c.DueAt) : TimeSpan.Zero;
             await store.AppendEventsAsync(s, [new NewEvent(c.CenterId, c.Id, EventType.SlaBreached,
@@ -67,17 +53,5 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
             count++;
         }
         return count;
-    }
-
-    private sealed record Overdue
-    {
-        public Guid Id { get; init; }
-        public required string CenterId { get; init; }
-        public Guid? AssigneeId { get; init; }
-        public DateTimeOffset DueAt { get; init; }
-        public string? DueReason { get; init; }
-        public string? DueLine { get; init; }
-        public string? DueCalendarVersion { get; init; }
-        public DateTimeOffset? WaitingSince { get; init; }
     }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Dapper;
 
 namespace Inbox.Storage;
@@ -9,26 +10,56 @@ public sealed class Database(SqlDialect dialect)
     // SQLite takes one writer at a time; queueing here is fairer and faster than spinning on SQLITE_BUSY.
     private readonly SemaphoreSlim? _writeLock = dialect.SingleWriter ? new SemaphoreSlim(1, 1) : null;
 
+    // The write session the current async flow has open, if any: a second one on the same flow would wait for the first
+    // on SQLite (one writer) for ever, and elsewhere would commit apart from it. Set before the first await of BeginAsync,
+    // so it is the caller's flow that holds it (and whatever that flow starts while the session is open).
+    private readonly AsyncLocal<StrongBox<bool>?> _held = new();
+
     public SqlDialect Dialect => dialect;
 
-    /// <summary>A session with a transaction. Disposing it without <see cref="DbSession.CommitAsync"/> rolls back.</summary>
-    public async Task<DbSession> BeginAsync(CancellationToken cancellationToken)
+    /// <summary>Whether the current async flow has a write session open (begun and not yet disposed).</summary>
+    public bool InTransaction => _held.Value is { Value: true };
+
+    /// <summary>
+    /// A session with a transaction. Disposing it without <see cref="DbSession.CommitAsync"/> rolls back. One at a time per
+    /// async flow: a second one while the first is open throws at once (work inside a transaction joins its session).
+    /// </summary>
+    public Task<DbSession> BeginAsync(CancellationToken cancellationToken)
     {
-        if (_writeLock is not null)
-            await _writeLock.WaitAsync(cancellationToken);
+        if (InTransaction)
+        {
+            throw new InvalidOperationException(
+                "A write session is already open on this async flow: a second one would wait for the first (SQLite has one writer) " +
+                "or commit apart from it. Pass the open session down, or do this work (a calendar lookup, say) before the transaction begins.");
+        }
+        var held = new StrongBox<bool>(true);
+        _held.Value = held;
+        return BeginHeldAsync(held, cancellationToken);
+    }
+
+    private async Task<DbSession> BeginHeldAsync(StrongBox<bool> held, CancellationToken cancellationToken)
+    {
         DbConnection? connection = null;
+        var locked = false;
         try
         {
+            if (_writeLock is not null)
+            {
+                await _writeLock.WaitAsync(cancellationToken);
+                locked = true;
+            }
             connection = dialect.CreateConnection();
             await connection.OpenAsync(cancellationToken);
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            return new DbSession(dialect, connection, transaction, _writeLock);
+            return new DbSession(dialect, connection, transaction, _writeLock, held);
         }
         catch
         {
             if (connection is not null)
                 await connection.DisposeAsync();
-            _writeLock?.Release();
+            if (locked)
+                _writeLock!.Release();
+            held.Value = false;
             throw;
         }
     }
@@ -63,7 +94,8 @@ public sealed class Database(SqlDialect dialect)
     }
 }
 
-public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTransaction? transaction, SemaphoreSlim? writeLock) : IAsyncDisposable
+public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTransaction? transaction, SemaphoreSlim? writeLock, StrongBox<bool>? held = null)
+    : IAsyncDisposable
 {
     private bool _done;
     private bool _disposed;
@@ -113,6 +145,8 @@ public sealed class DbSession(SqlDialect dialect, DbConnection connection, DbTra
         finally
         {
             writeLock?.Release();
+            if (held is not null)
+                held.Value = false; // the flow may begin another
         }
     }
 

@@ -509,7 +509,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         var waiting = await ResponseOfAsync(id);
         Assert.Equal(calendar.AddBusinessTime(t0, calendar.Hours.WorkingDay).DueAt, waiting.DueAt);
         Assert.Equal(new DateTimeOffset(2025, 3, 4, 18, 0, 0, TimeSpan.FromHours(9)), waiting.DueAt);
-        Assert.Equal((t0, (DateTimeOffset?)null, (DateTimeOffset?)t0, ResponseRules.FirstResponse, calendar.Version),
+        Assert.Equal((t0, (DateTimeOffset?)null, (DateTimeOffset?)t0, Deadlines.FirstResponse, calendar.Version),
             (waiting.WaitingSince, waiting.FirstResponseAt, waiting.AcknowledgedAt, waiting.DueReason, waiting.DueCalendarVersion));
         Assert.Equal($"[북부] 문의가 접수되었습니다. {ResponseRules.Format(calendar, waiting.DueAt!.Value)}까지 답변드리겠습니다.", acknowledgement.Body);
 
@@ -531,7 +531,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         H.Clock.Now = t0.AddMinutes(2);
         var call = await H.Ingest.IngestAsync(Call(phone) with
         {
-            Metadata = new Dictionary<string, object?> { ["status"] = "answered", ["durationSeconds"] = 185 },
+            Details = new CallDetails { CallId = "call-answered", Direction = "inbound", Status = CallDetails.Answered },
         }, Ct);
         Assert.Equal((IngestOutcome.Stored, (Guid?)id), (call.Outcome, call.ConversationId));
         var answered = await ResponseOfAsync(id);
@@ -558,7 +558,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         Assert.Equal(7, await H.CountAsync("messages"));
 
         var next = await ResponseOfAsync(id);
-        Assert.Equal((t0.AddMinutes(3), (DateTimeOffset?)t0.AddMinutes(2), (DateTimeOffset?)t0.AddMinutes(3), ResponseRules.NextResponse, calendar.Version),
+        Assert.Equal((t0.AddMinutes(3), (DateTimeOffset?)t0.AddMinutes(2), (DateTimeOffset?)t0.AddMinutes(3), Deadlines.NextResponse, calendar.Version),
             (next.WaitingSince, next.FirstResponseAt, next.AcknowledgedAt, next.DueReason, next.DueCalendarVersion));
         Assert.Equal(calendar.AddBusinessTime(t0.AddMinutes(3), calendar.Hours.WorkingDay).DueAt, next.DueAt);
         Assert.Equal($"[북부] 문의가 접수되었습니다. {ResponseRules.Format(calendar, next.DueAt!.Value)}까지 답변드리겠습니다.", again.Body);
@@ -737,7 +737,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         var call = await H.Ingest.IngestAsync(Call(phone) with
         {
             ProviderAt = providerAt,
-            Metadata = new Dictionary<string, object?> { ["status"] = "completed", ["durationSeconds"] = 42 },
+            Details = new CallDetails { CallId = "call-42", Direction = "inbound", Status = "completed", RecordingUrl = "https://cti.example.test/rec/42.wav" },
             Segments =
             [
                 new("resident", 0, 2_500, "긴급복지 지원 문의드립니다.", 0.93),
@@ -791,7 +791,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         using (var metadata = JsonDocument.Parse(resident[2].Metadata!))
         {
             Assert.Equal("completed", metadata.RootElement.GetProperty("status").GetString());
-            Assert.Equal(42, metadata.RootElement.GetProperty("durationSeconds").GetInt32());
+            Assert.Equal("https://cti.example.test/rec/42.wav", metadata.RootElement.GetProperty("recordingUrl").GetString());
         }
 
         Assert.Equal(

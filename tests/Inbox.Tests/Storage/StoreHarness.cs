@@ -41,7 +41,7 @@ public sealed class StoreHarness : IAsyncDisposable
         var lines = new FixedOptions<LineOptions>(new LineOptions());
         Calendars = new CalendarService(Database, centers, lines, new FixedOptions<OperatorCalendarOptions>(new OperatorCalendarOptions()), Clock, NullLogger<CalendarService>.Instance);
         var automatic = new AutomaticMessages(Conversations);
-        Ingest = new IngestService(Database, Conversations, Calendars, new ResponseRules(Conversations, automatic, centers, lines, new FixedOptions<TriageOptions>(new TriageOptions())),
+        Ingest = new IngestService(Database, Conversations, Calendars, new ResponseRules(automatic, centers, lines, new FixedOptions<TriageOptions>(new TriageOptions())),
             new Inbox.Callbacks.CallbackRules(automatic, centers, lines), new Inbox.Live.EventSignal(), new Inbox.Live.OutboxSignal(), Clock);
         Queries = new ConversationQueries(Database);
         Accounts = new AccountStore(Database);

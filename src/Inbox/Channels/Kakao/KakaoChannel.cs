@@ -61,9 +61,6 @@ public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, 
                 throw WebhookRejectedException.Invalid("contents", $"A {type} message needs 'contents' (or 'attachment') with the file's URL.");
         }
 
-        var metadata = new Dictionary<string, object?> { ["serialNumber"] = serial, ["type"] = type };
-        if (!string.IsNullOrWhiteSpace(m.Extra))
-            metadata["extra"] = m.Extra;
         var result = await ingest.IngestAsync(new InboundMessage
         {
             CenterId = center.Id,
@@ -76,7 +73,7 @@ public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, 
             Body = string.IsNullOrEmpty(m.Content) ? null : m.Content,
             ProviderAt = Time(m.Time),
             Attachments = attachments,
-            Metadata = metadata,
+            Details = new KakaoDetails { SerialNumber = serial, Type = type, Extra = string.IsNullOrWhiteSpace(m.Extra) ? null : m.Extra },
         }, ct);
         return Webhooks.Accepted(result);
     }
@@ -97,13 +94,7 @@ public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, 
             Kind = MessageKind.System,
             Body = "카카오톡 상담 세션 시작",
             ProviderAt = Time(r.Time),
-            Metadata = new Dictionary<string, object?>
-            {
-                ["event"] = "session_started",
-                ["sessionId"] = sessionId,
-                ["appUserId"] = r.AppUserId,
-                ["reference"] = r.Reference,
-            },
+            Details = new KakaoSessionDetails { Event = KakaoSessionDetails.Started, SessionId = sessionId, AppUserId = r.AppUserId, Reference = r.Reference },
         }, ct);
         return Webhooks.Accepted(result);
     }
@@ -123,7 +114,7 @@ public sealed class KakaoChannel(IngestService ingest, CenterDirectory centers, 
             Kind = MessageKind.System,
             Body = "카카오톡 상담 세션 만료",
             ProviderAt = Time(e.Time),
-            Metadata = new Dictionary<string, object?> { ["event"] = "session_expired", ["sessionId"] = sessionId },
+            Details = new KakaoSessionDetails { Event = KakaoSessionDetails.Expired, SessionId = sessionId },
             OnlyIfOpen = true,
         }, ct);
         return Webhooks.Accepted(result);

@@ -69,17 +69,17 @@ public sealed class PhoneChannel(IngestService ingest, CenterDirectory centers, 
             Body = segments.Count == 0 ? null : string.Join('\n', segments.Select(s => $"[{s.Speaker}] {s.Text}")),
             ProviderAt = startedAt,
             Segments = segments,
-            Metadata = new Dictionary<string, object?>
+            Details = new CallDetails
             {
-                ["callId"] = callId,
-                ["direction"] = direction,
-                ["status"] = status,
-                ["startedAt"] = startedAt,
-                ["endedAt"] = t.EndedAt,
-                ["agentId"] = t.AgentId,
-                ["recordingUrl"] = t.RecordingUrl,
-                ["language"] = t.Language,
-                ["callbackId"] = t.CallbackId,
+                CallId = callId,
+                Direction = direction,
+                Status = status,
+                StartedAt = startedAt,
+                EndedAt = t.EndedAt,
+                AgentId = t.AgentId,
+                RecordingUrl = t.RecordingUrl,
+                Language = t.Language,
+                CallbackId = t.CallbackId,
             },
         }, ct);
         return Webhooks.Accepted(result);

@@ -61,7 +61,7 @@ public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, 
             Kind = media.Count > 0 ? MessageKind.Media : MessageKind.Text,
             Body = string.IsNullOrEmpty(text) ? null : text,
             Attachments = media,
-            Metadata = new Dictionary<string, object?> { ["provider"] = "twilio" },
+            Details = new SmsDetails(SmsDetails.Twilio),
         }, ct);
         // Twilio wants TwiML back; an empty <Response/> sends nothing to the resident.
         return Results.Text("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>", "text/xml", Encoding.UTF8);
@@ -97,7 +97,7 @@ public sealed class SmsChannel(IngestService ingest, DeliveryReceipts receipts, 
             Subject = string.IsNullOrWhiteSpace(m.Subject) ? null : m.Subject,
             ProviderAt = receivedAt,
             Attachments = media,
-            Metadata = new Dictionary<string, object?> { ["provider"] = "gateway" },
+            Details = new SmsDetails(SmsDetails.Gateway),
         }, ct);
         return Webhooks.Accepted(result);
     }
