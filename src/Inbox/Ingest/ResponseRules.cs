@@ -1,8 +1,8 @@
 using System.Globalization;
 using Inbox.Calendar;
 using Inbox.Centers;
+using Inbox.Channels;
 using Inbox.Conversations;
-using Inbox.Outbound;
 using Inbox.Reports;
 using Inbox.Storage;
 using Microsoft.Extensions.Options;
@@ -14,7 +14,8 @@ namespace Inbox.Ingest;
 /// the text line's automatic acknowledgement (once until answered), the live line's out-of-hours reply (once per
 /// closed period); and an answered call counting as a response. Runs inside the ingest transaction.
 /// </summary>
-public sealed class ResponseRules(ConversationStore store, AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines, IOptionsMonitor<TriageOptions> triage)
+public sealed class ResponseRules(
+    ConversationStore store, AutomaticMessages automatic, CenterDirectory centers, ChannelRegistry channels, IOptionsMonitor<LineOptions> lines, IOptionsMonitor<TriageOptions> triage)
 {
     public const string FirstResponse = "first_response";
     public const string NextResponse = "next_response";
@@ -45,7 +46,7 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
             """
             UPDATE conversations SET due_at = @due, due_reason = 'urgent', due_line = @line, due_calendar_version = @Version, breached_at = NULL
             WHERE id = @conversationId AND (due_at IS NULL OR due_at > @due OR breached_at IS NOT NULL)
-            """, new { conversationId, due, line = Line.ForChannel(m.Channel), calendar.Version }, ct);
+            """, new { conversationId, due, line = channels.Get(m.Channel).Line, calendar.Version }, ct);
         return [new NewEvent(m.CenterId, conversationId, EventType.ConversationFlagged, new { phrase, channel = m.Channel }, null, assigneeId)];
     }
 
@@ -69,7 +70,7 @@ public sealed class ResponseRules(ConversationStore store, AutomaticMessages aut
 
         // A text is held to the rule of the line its channel belongs to, whatever line the conversation began on
         // (an SMS after a missed call is a text-line matter).
-        var line = Line.ForChannel(m.Channel);
+        var line = channels.Get(m.Channel).Line;
         var options = lines.CurrentValue;
         var due = CalendarService.Due(calendar, line, now, options);
         await store.SetDueAsync(s, conversationId, due.DueAt, before?.FirstResponseAt is null ? FirstResponse : NextResponse, line, due.CalendarVersion, ct);
