@@ -5,7 +5,6 @@ using Inbox.Calendar;
 using Inbox.Callbacks;
 using Inbox.Centers;
 using Inbox.Channels;
-using Inbox.Channels.Sms;
 using Inbox.Conversations;
 using Inbox.Ingest;
 using Inbox.Live;
@@ -60,6 +59,7 @@ public static partial class InboxApp
         services.AddSingleton<EventSignal>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventFeed>();
+        services.AddSingleton<ReplyRouting>();
         services.AddSingleton<ConversationService>();
         services.AddSingleton<ReportService>();
         services.AddSingleton<DeliveryReceipts>();
@@ -71,7 +71,7 @@ public static partial class InboxApp
         services.AddHostedService(sp => sp.GetRequiredService<PushAudit>()); // before the dispatcher: it stops after it, writing what was queued
         services.AddHostedService<EventDispatcher>();
         services.AddHostedService<SlaWatcher>();
-        services.AddChannelSenders();
+        services.AddInboxChannels(); // the built-in channels (Channels/BuiltInChannels); services.AddChannel(...) adds another
         services.AddHostedService<OutboxWorker>();
         services.AddSignalR(o =>
             {
@@ -79,11 +79,6 @@ public static partial class InboxApp
                 o.AddFilter<HubSessionFilter>();
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Encoder = ConversationStore.Json.Encoder);
-
-        services.Scan(scan => scan.FromAssemblyOf<IWebhookChannel>()
-            .AddClasses(c => c.AssignableTo<IWebhookChannel>())
-            .AsImplementedInterfaces()
-            .WithSingletonLifetime());
 
         services.Configure<AuthOptions>(configuration.GetSection("Auth"));
         services.AddMemoryCache();
@@ -159,8 +154,7 @@ public static partial class InboxApp
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
 
         var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().RequireRateLimiting(WebhookRateLimit).AddEndpointFilter(AnswerRejections);
-        foreach (var channel in app.Services.GetServices<IWebhookChannel>())
-            channel.MapWebhooks(webhooks);
+        webhooks.MapChannelWebhooks(app.Services);
         // An unknown channel is told so plainly (rather than being asked to sign in).
         webhooks.Map("/{**path}", (string? path) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
             title: "No such webhook.", detail: $"There is no webhook at /webhooks/{path}. See the README for the endpoints of each channel."));
@@ -180,7 +174,8 @@ public static partial class InboxApp
         app.Logger.LogInformation("Store: {Provider}{Where}", database.Dialect.Name,
             database.Dialect is SqliteDialect sqlite ? $" at {sqlite.FilePath}" : "");
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct);
-        SmsChannel.ValidateTwilio(app.Configuration, app.Environment);
+        foreach (var channel in app.Services.GetRequiredService<ChannelRegistry>().All)
+            channel.Validate(app.Configuration, app.Environment);
         await app.Services.GetRequiredService<BootstrapAdmin>().EnsureAsync(ct);
         app.Services.GetRequiredService<SenderSelector>().Validate(); // a wrong provider setting stops start-up, not the first reply
     }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Inbox.Calendar;
 using Inbox.Centers;
+using Inbox.Channels;
 using Inbox.Contacts;
 using Inbox.Conversations;
 using Inbox.Ingest;
@@ -56,7 +57,7 @@ public sealed record CallbackRow
 /// none, kept on the request only (a claim, never joined to a record) — is due in minutes in working hours (else at the next
 /// opening), lifts the conversation to the top of the queue, and is completed by the next answered call with that number.
 /// </summary>
-public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines)
+public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDirectory centers, ChannelRegistry channels, IOptionsMonitor<LineOptions> lines)
 {
     private const string Columns = "id, center_id, conversation_id, contact_id, phone, source, status, requested_at, due_at, due_calendar_version, attempts, completed_at, completed_by";
 
@@ -147,7 +148,8 @@ public sealed partial class CallbackRules(AutomaticMessages automatic, CenterDir
         }, ct);
 
         var events = new List<NewEvent> { new(centerId, conversationId, EventType.CallbackRequested, new { callbackId = id, source }, actorId, assigneeId) };
-        if (phone is null && channel == Channel.Kakao)
+        // Asked on a chat, whose replies reach the resident without a number (Kakao); SMS and calls are by number.
+        if (phone is null && channels.Find(channel)?.Address?.Source == ReplyAddressSource.LatestIdentity)
         {
             var text = lines.CurrentValue.Callback.AskForNumber.Replace("{center}", centers.Find(centerId)?.Name ?? "");
             events.AddRange(await automatic.QueueAsync(s, centerId, conversationId, contactId, channel, residentAddress, centerAddress, text, "ask_for_number", assigneeId, now, ct));

@@ -1,4 +1,5 @@
 using Inbox.Contacts;
+using Inbox.Conversations;
 
 namespace Inbox.Centers;
 
@@ -10,6 +11,8 @@ public sealed class CenterOptions
     public List<string> SmsNumbers { get; set; } = [];
     public List<string> KakaoSenderKeys { get; set; } = [];
     public List<string> PhoneNumbers { get; set; } = [];
+    /// <summary>The center's addresses on any other channel, by channel name (<c>Centers:N:Addresses:webchat:0</c>), taken as written.</summary>
+    public Dictionary<string, List<string>> Addresses { get; set; } = [];
     public AutoAssignOptions AutoAssign { get; set; } = new();
     public CalendarOptions Calendar { get; set; } = new();
 }
@@ -36,8 +39,12 @@ public sealed class AutoAssignOptions
 
 public sealed record Center(
     string Id, string Name, IReadOnlyList<string> SmsNumbers, IReadOnlyList<string> KakaoSenderKeys, IReadOnlyList<string> PhoneNumbers,
-    bool AutoAssign = false, int AutoAssignCapacity = 5, TimeZoneInfo? Zone = null, Inbox.Calendar.WorkingHours? Hours = null)
+    bool AutoAssign = false, int AutoAssignCapacity = 5, TimeZoneInfo? Zone = null, Inbox.Calendar.WorkingHours? Hours = null,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? Addresses = null)
 {
+    /// <summary>The center's addresses on <paramref name="channel"/> (numbers in E.164, Kakao sender keys, …), in configured order.</summary>
+    public IReadOnlyList<string> AddressesOn(string channel) => Addresses?.GetValueOrDefault(channel) ?? [];
+
     public TimeZoneInfo TimeZone => Zone ?? TimeZoneInfo.FindSystemTimeZoneById("Asia/Seoul");
 
     public Inbox.Calendar.WorkingHours WorkingHours => Hours ?? Inbox.Calendar.WorkingHours.Default;
@@ -59,20 +66,30 @@ public sealed class CenterDirectory
                 throw new InvalidOperationException($"{where}:Id is empty: every center needs an id.");
             if (!_byId.TryAdd(o.Id, null!))
                 throw new InvalidOperationException($"{where}:Id '{o.Id}' is used by two centers.");
+            IReadOnlyList<string> sms = [.. o.SmsNumbers.Select((n, i) => Number(n, $"{where}:SmsNumbers:{i}"))];
+            IReadOnlyList<string> kakao = [.. o.KakaoSenderKeys.Select(k => k.Trim())];
+            IReadOnlyList<string> phone = [.. o.PhoneNumbers.Select((n, i) => Number(n, $"{where}:PhoneNumbers:{i}"))];
+            // The built-in channels' addresses have keys of their own (README); any other channel's are under Addresses.
+            var addresses = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+            {
+                [Channel.Sms] = sms, [Channel.Kakao] = kakao, [Channel.Phone] = phone,
+            };
+            foreach (var (channel, list) in o.Addresses)
+                addresses[channel] = [.. addresses.GetValueOrDefault(channel) ?? [], .. list.Select(a => a.Trim()).Where(a => a.Length > 0)];
             var center = new Center(
                 o.Id,
                 string.IsNullOrWhiteSpace(o.Name) ? o.Id : o.Name,
-                [.. o.SmsNumbers.Select((n, i) => Number(n, $"{where}:SmsNumbers:{i}"))],
-                [.. o.KakaoSenderKeys.Select(k => k.Trim())],
-                [.. o.PhoneNumbers.Select((n, i) => Number(n, $"{where}:PhoneNumbers:{i}"))],
+                sms,
+                kakao,
+                phone,
                 o.AutoAssign.Enabled,
                 o.AutoAssign.Capacity > 0 ? o.AutoAssign.Capacity : throw new InvalidOperationException($"{where}:AutoAssign:Capacity must be at least 1."),
                 Zone(o.Calendar.TimeZone, $"{where}:Calendar:TimeZone"),
-                Hours(o.Calendar, $"{where}:Calendar"));
+                Hours(o.Calendar, $"{where}:Calendar"),
+                addresses);
             _byId[o.Id] = center;
-            Claim(center, "sms", center.SmsNumbers, where);
-            Claim(center, "kakao", center.KakaoSenderKeys, where);
-            Claim(center, "phone", center.PhoneNumbers, where);
+            foreach (var (channel, list) in addresses)
+                Claim(center, channel, list, where);
             index++;
         }
         if (_byId.Count == 0)
@@ -86,7 +103,7 @@ public sealed class CenterDirectory
 
     public Center? Find(string id) => _byId.GetValueOrDefault(id);
 
-    /// <summary>The center that owns <paramref name="address"/> (E.164 number or Kakao sender key) on <paramref name="channel"/>.</summary>
+    /// <summary>The center that owns <paramref name="address"/> (E.164 number, Kakao sender key, …) on <paramref name="channel"/>.</summary>
     public Center? FindByAddress(string channel, string address) => _byAddress.GetValueOrDefault((channel, address));
 
     private void Claim(Center center, string channel, IEnumerable<string> addresses, string where)

@@ -2,10 +2,9 @@ using Inbox.Accounts;
 using Inbox.Audit;
 using Inbox.Calendar;
 using Inbox.Callbacks;
-using Inbox.Centers;
+using Inbox.Channels;
 using Inbox.Contacts;
 using Inbox.Live;
-using Inbox.Outbound;
 using Inbox.Privacy;
 using Inbox.Reports;
 using Inbox.Storage;
@@ -46,7 +45,7 @@ public sealed record ConversationState
 
 /// <summary>What counselors do to conversations: claim, reply, note, transfer, resolve, reopen; and their presence.</summary>
 public sealed class ConversationService(
-    Database database, ConversationStore store, CenterDirectory centers, CalendarService calendars, CallbackRules callbacks,
+    Database database, ConversationStore store, ReplyRouting replies, CalendarService calendars, CallbackRules callbacks,
     AuditLog audit, EventSignal events, OutboxSignal outbox, TimeProvider clock)
 {
     public const int MaxReplyLength = 10_000;
@@ -242,20 +241,10 @@ public sealed class ConversationService(
                 ? "Claim this conversation before replying."
                 : $"This conversation is assigned to {await DisplayNameAsync(s, state.AssigneeId.Value, ct)}.");
 
-        // A call has no text channel of its own: replies after a call go by SMS to the same number.
-        var target = channel ?? (state.LastInboundChannel == Channel.Phone ? Channel.Sms : state.LastInboundChannel);
-        var (residentAddress, centerAddress) = await AddressesAsync(s, state, target, ct);
-        IReadOnlyList<(string Text, string? Type)> parts;
-        try
-        {
-            parts = target == Channel.Sms
-                ? [.. KoreanText.SplitSms(text).Select(p => (p.Text, (string?)p.Type))]
-                : [.. KoreanText.SplitKakao(text).Select(p => (p, (string?)null))];
-        }
-        catch (ArgumentException e)
-        {
-            throw new ConversationActionException(e.Message);
-        }
+        // The channel says where a reply goes (after a call: by SMS to the same number), how it is addressed and cut.
+        var target = replies.ChannelFor(state.LastInboundChannel, channel);
+        var (residentAddress, centerAddress) = await replies.AddressesAsync(s, state, target, ct);
+        var parts = replies.Split(target, text);
 
         var now = clock.GetUtcNow();
         var ids = new List<Guid>();
@@ -305,7 +294,7 @@ public sealed class ConversationService(
             throw new ConversationActionException("A call back is already requested for this conversation.");
         var (resident, centerAddress, channel) = state.ContactPhone is { } phone
             ? (phone, "", Channel.Phone)
-            : await KakaoAddressesAsync(s, state, ct);
+            : await ChatAddressesAsync(s, state, ct);
         var now = clock.GetUtcNow();
         var created = await callbacks.CreateAsync(s, calendar, caller.CenterId, conversationId, state.ContactId, CallbackSources.Counselor,
             resident, centerAddress, channel, caller.AccountId, state.AssigneeId, now, ct);
@@ -425,10 +414,12 @@ public sealed class ConversationService(
         return newEvents;
     }
 
-    private async Task<(string, string, string)> KakaoAddressesAsync(DbSession s, ConversationState state, CancellationToken ct)
+    /// <summary>A resident without a number is reached on the chat they wrote on, to be asked for one.</summary>
+    private async Task<(string, string, string)> ChatAddressesAsync(DbSession s, ConversationState state, CancellationToken ct)
     {
-        var (resident, center) = await AddressesAsync(s, state, Channel.Kakao, ct);
-        return (resident, center, Channel.Kakao);
+        var chat = replies.ChannelFor(state.LastInboundChannel, null);
+        var (resident, center) = await replies.AddressesAsync(s, state, chat, ct);
+        return (resident, center, chat);
     }
 
     public async Task SetPresenceAsync(Caller caller, string presence, CancellationToken ct)
@@ -486,33 +477,6 @@ public sealed class ConversationService(
         return [.. rows.Select(r => r.Id)];
     }
 
-    private async Task<(string Resident, string Center)> AddressesAsync(DbSession s, ConversationState state, string channel, CancellationToken ct)
-    {
-        var center = centers.Find(state.CenterId)!;
-        string resident;
-        if (channel == Channel.Sms)
-        {
-            resident = state.ContactPhone ?? throw new ConversationActionException("The resident has no phone number to text.");
-        }
-        else if (channel == Channel.Kakao)
-        {
-            resident = await s.SingleOrDefaultAsync<string>(
-                "SELECT address FROM channel_identities WHERE contact_id = @ContactId AND channel = 'kakao' ORDER BY created_at DESC " + s.Dialect.Limit("1"),
-                new { state.ContactId }, ct) ?? throw new ConversationActionException("The resident has not written on KakaoTalk, so a KakaoTalk reply cannot reach them.");
-        }
-        else
-        {
-            throw new ConversationActionException($"Replies go by sms or kakao, not {channel}.");
-        }
-        // Answer from the address the resident wrote to, so the reply arrives in the same thread on their phone.
-        var lastUsed = await s.SingleOrDefaultAsync<string>(
-            $"SELECT center_address FROM messages WHERE contact_id = @ContactId AND channel = @channel AND direction = 'in' AND center_address IS NOT NULL ORDER BY received_at DESC {s.Dialect.Limit("1")}",
-            new { state.ContactId, channel }, ct);
-        var configured = channel == Channel.Sms ? center.SmsNumbers : center.KakaoSenderKeys;
-        var from = lastUsed ?? configured.FirstOrDefault()
-            ?? throw new ConversationActionException($"The center has no {channel} address configured to send from.");
-        return (resident, from);
-    }
 
     private static Task<ConversationState?> FindAsync(DbSession s, string centerId, Guid conversationId, CancellationToken ct) =>
         s.SingleOrDefaultAsync<ConversationState>(

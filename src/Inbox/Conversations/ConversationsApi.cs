@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Inbox.Accounts;
 using Inbox.Audit;
+using Inbox.Channels;
 using Inbox.Contacts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -68,7 +69,7 @@ public static class ConversationsApi
 
 
     private static async Task<Results<Ok<Page<ConversationListItem>>, ValidationProblem>> ListAsync(
-        HttpContext http, ConversationQueries queries, AuditLog audit,
+        HttpContext http, ConversationQueries queries, AuditLog audit, ChannelRegistry channels,
         string? status, string? channel, string? line, string? assignee, string? phone, int? limit, string? cursor, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
@@ -79,7 +80,7 @@ public static class ConversationsApi
                 errors[name] = [$"'{name}' must be one of {string.Join(", ", allowed)}."];
         }
         Check(status, ConversationStatus.All, "status");
-        Check(channel, Channel.All, "channel");
+        Check(channel, [.. channels.Names], "channel");
         Check(line, Line.All, "line");
 
         Guid? assigneeId = null;

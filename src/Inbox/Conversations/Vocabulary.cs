@@ -2,15 +2,18 @@ namespace Inbox.Conversations;
 
 // Stored as these exact strings in every database and on the wire.
 
+/// <summary>
+/// The stored names of the built-in channels. What a channel is (its line, replies, senders, report name) is its
+/// definition's (Channels/&lt;Name&gt;/); the registered channels are <see cref="Inbox.Channels.ChannelRegistry"/>'s.
+/// </summary>
 public static class Channel
 {
     public const string Sms = "sms";
     public const string Kakao = "kakao";
     public const string Phone = "phone";
-
-    public static readonly IReadOnlyList<string> All = [Sms, Kakao, Phone];
 }
 
+/// <summary>The lines; a channel's definition says which one it is on.</summary>
 public static class Line
 {
     public const string Text24 = "text24";
@@ -18,14 +21,6 @@ public static class Line
     public const string Phone = "phone";
 
     public static readonly IReadOnlyList<string> All = [Text24, Live, Phone];
-
-    /// <summary>The line a conversation starts on when its first message comes in on <paramref name="channel"/>.</summary>
-    public static string ForChannel(string channel) => channel switch
-    {
-        Channel.Kakao => Live,
-        Channel.Phone => Phone,
-        _ => Text24,
-    };
 }
 
 public static class ConversationStatus

@@ -1,5 +1,5 @@
+using Inbox.Channels;
 using Inbox.Conversations;
-using Inbox.Outbound;
 using Inbox.Reports;
 using Inbox.Storage;
 
@@ -7,13 +7,13 @@ namespace Inbox.Ingest;
 
 /// <summary>Messages the system sends to a resident on its own (acknowledgements, out-of-hours replies, asking for a
 /// number): stored as outbound text without an author, queued, and never counted as a counselor's response.</summary>
-public sealed class AutomaticMessages(ConversationStore store)
+public sealed class AutomaticMessages(ConversationStore store, ChannelRegistry channels)
 {
     public async Task<List<NewEvent>> QueueAsync(
         DbSession s, string centerId, Guid conversationId, Guid contactId, string channel, string residentAddress, string centerAddress,
         string text, string purpose, Guid? assigneeId, DateTimeOffset now, CancellationToken ct)
     {
-        IReadOnlyList<string> parts = channel == Channel.Sms ? [.. KoreanText.SplitSms(text).Select(p => p.Text)] : KoreanText.SplitKakao(text);
+        var parts = channels.Get(channel).Split(text).Select(p => p.Text).ToList();
         var events = new List<NewEvent>();
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.AutomaticOut, conversationId, now) { Channel = channel, Reason = purpose }, ct);
         foreach (var part in parts)

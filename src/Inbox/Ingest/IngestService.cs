@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Inbox.Calendar;
 using Inbox.Callbacks;
+using Inbox.Channels;
 using Inbox.Conversations;
 using Inbox.Live;
 using Inbox.Privacy;
@@ -10,7 +11,9 @@ using Inbox.Storage;
 namespace Inbox.Ingest;
 
 /// <summary>Turns what the channel adapters hand over into the one conversation model, one transaction per webhook.</summary>
-public sealed class IngestService(Database database, ConversationStore store, CalendarService calendars, ResponseRules rules, CallbackRules callbacks, EventSignal signal, OutboxSignal outbox, TimeProvider clock)
+public sealed class IngestService(
+    Database database, ConversationStore store, ChannelRegistry channels, CalendarService calendars, ResponseRules rules, CallbackRules callbacks, EventSignal signal, OutboxSignal outbox,
+    TimeProvider clock)
 {
     public async Task<IngestResult> IngestAsync(InboundMessage m, CancellationToken ct)
     {
@@ -31,7 +34,7 @@ public sealed class IngestService(Database database, ConversationStore store, Ca
         var conversation = await store.FindOpenConversationAsync(s, contactId, ct);
         Guid conversationId;
         var assigneeId = conversation?.AssigneeId;
-        var line = conversation?.Line ?? Line.ForChannel(m.Channel);
+        var line = conversation?.Line ?? channels.Get(m.Channel).Line;
         if (conversation is null && m.OnlyIfOpen)
             return new IngestResult(IngestOutcome.Ignored, null, null, null);
         if (conversation is null)

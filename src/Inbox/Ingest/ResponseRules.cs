@@ -1,8 +1,8 @@
 using System.Globalization;
 using Inbox.Calendar;
 using Inbox.Centers;
+using Inbox.Channels;
 using Inbox.Conversations;
-using Inbox.Outbound;
 using Inbox.Storage;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +13,8 @@ namespace Inbox.Ingest;
 /// the text line's automatic acknowledgement (once until answered), the live line's out-of-hours reply (once per
 /// closed period); and an answered call counting as a response. Runs inside the ingest transaction.
 /// </summary>
-public sealed class ResponseRules(AutomaticMessages automatic, CenterDirectory centers, IOptionsMonitor<LineOptions> lines, IOptionsMonitor<TriageOptions> triage)
+public sealed class ResponseRules(
+    AutomaticMessages automatic, CenterDirectory centers, ChannelRegistry channels, IOptionsMonitor<LineOptions> lines, IOptionsMonitor<TriageOptions> triage)
 {
     private static readonly string[] Weekdays = ["일", "월", "화", "수", "목", "금", "토"];
 
@@ -38,7 +39,7 @@ public sealed class ResponseRules(AutomaticMessages automatic, CenterDirectory c
     {
         await s.ExecuteAsync("UPDATE conversations SET priority = 'urgent', triage_phrase = @phrase WHERE id = @conversationId", new { phrase, conversationId }, ct);
         var due = new Deadline(now.AddMinutes(lines.CurrentValue.Urgent.DueMinutes), calendar.Version);
-        await Deadlines.TightenAsync(s, conversationId, due, Deadlines.Urgent, Line.ForChannel(m.Channel), ct);
+        await Deadlines.TightenAsync(s, conversationId, due, Deadlines.Urgent, channels.Get(m.Channel).Line, ct);
         return [new NewEvent(m.CenterId, conversationId, EventType.ConversationFlagged, new { phrase, channel = m.Channel }, null, assigneeId)];
     }
 
@@ -62,7 +63,7 @@ public sealed class ResponseRules(AutomaticMessages automatic, CenterDirectory c
 
         // A text is held to the rule of the line its channel belongs to, whatever line the conversation began on
         // (an SMS after a missed call is a text-line matter).
-        var line = Line.ForChannel(m.Channel);
+        var line = channels.Get(m.Channel).Line;
         var options = lines.CurrentValue;
         var due = CalendarService.Due(calendar, line, now, options);
         await Deadlines.StartAsync(s, conversationId, due, line, answeredBefore: before?.FirstResponseAt is not null, ct);

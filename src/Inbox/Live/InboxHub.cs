@@ -96,7 +96,7 @@ public sealed class InboxHub(
     public Task<IReadOnlyList<Guid>> Reply(Guid conversationId, string body, string clientMessageId) =>
         Act(c => conversations.ReplyAsync(c, conversationId, body, clientMessageId, null, Context.ConnectionAborted));
 
-    /// <summary>Replies on another of the resident's channels ("sms" or "kakao").</summary>
+    /// <summary>Replies on another of the resident's channels, one that carries text replies ("sms", "kakao", …; see the channel registry).</summary>
     public Task<IReadOnlyList<Guid>> ReplyOn(Guid conversationId, string channel, string body, string clientMessageId) =>
         Act(c => conversations.ReplyAsync(c, conversationId, body, clientMessageId, channel, Context.ConnectionAborted));
 

@@ -1,4 +1,5 @@
 using Inbox.Calendar;
+using Inbox.Channels;
 using Inbox.Conversations;
 using Inbox.Storage;
 
@@ -28,7 +29,7 @@ public static class ReportGrouping
 /// Managers' reports. Every figure comes from the metrics ledger (<c>report_events</c>) of one center, so the reports
 /// agree with each other: a first response counted in one is the same row timed in another.
 /// </summary>
-public sealed class ReportService(Database database, CalendarService calendars, TimeProvider clock)
+public sealed class ReportService(Database database, CalendarService calendars, ChannelRegistry channels, TimeProvider clock)
 {
     public const string Volume = "volume";
     public const string ResponseTimes = "response-times";
@@ -312,7 +313,7 @@ public sealed class ReportService(Database database, CalendarService calendars, 
         }, open, o => o.Grp, ct);
     }
 
-    /// <summary>The center's own daily sheet: calls answered, text consultations opened (SMS, KakaoTalk) and referrals per day.</summary>
+    /// <summary>The center's own daily sheet: calls answered, text consultations opened (one column per text channel: SMS, KakaoTalk) and referrals per day.</summary>
     private async Task<ReportTable> DailyAsync(string centerId, ReportPeriod period, CancellationToken ct)
     {
         var calendar = await calendars.ForCenterAsync(centerId, ct);
@@ -324,12 +325,15 @@ public sealed class ReportService(Database database, CalendarService calendars, 
                 SELECT at, kind, channel FROM report_events
                 WHERE center_id = @centerId AND at >= @Start AND at < @End
                   AND kind IN ('referral', 'call', 'opened')
-                  AND (kind = 'referral' OR (kind = 'call' AND outcome = 'answered') OR (kind = 'opened' AND channel IN ('sms', 'kakao')))
+                  AND (kind = 'referral' OR (kind = 'call' AND outcome = 'answered') OR kind = 'opened')
                 """, new { centerId, period.Start, period.End }, ct);
         }
+        // Consultations opened on a channel that carries text replies; one opened by a call is counted as the call.
+        var text = channels.TextChannels;
+        rows = [.. rows.Where(r => r.Kind != LedgerKind.Opened || text.Any(c => c.Name == r.Channel))];
         ReportColumn[] columns =
         [
-            new("date", "날짜"), new("phone", "전화상담"), new("text", "문자상담"), new("sms", "문자(SMS)"), new("kakao", "카카오톡"),
+            new("date", "날짜"), new("phone", "전화상담"), new("text", "문자상담"), .. text.Select(c => new ReportColumn(c.Name, c.DisplayName)),
             new("referrals", "서비스연계"), new("total", "합계"),
         ];
         var byDay = rows.ToLookup(r => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(r.At, calendar.Zone).DateTime));
@@ -337,13 +341,14 @@ public sealed class ReportService(Database database, CalendarService calendars, 
         Dictionary<string, object?> Row(object date, IEnumerable<DayRow> of)
         {
             var list = of.ToList();
-            long phone = list.Count(r => r.Kind == LedgerKind.Call), sms = list.Count(r => r.Kind == LedgerKind.Opened && r.Channel == Channel.Sms),
-                kakao = list.Count(r => r.Kind == LedgerKind.Opened && r.Channel == Channel.Kakao), referrals = list.Count(r => r.Kind == LedgerKind.Referral);
-            return new()
-            {
-                ["date"] = date, ["phone"] = phone, ["text"] = sms + kakao, ["sms"] = sms, ["kakao"] = kakao, ["referrals"] = referrals,
-                ["total"] = phone + sms + kakao + referrals,
-            };
+            long phone = list.Count(r => r.Kind == LedgerKind.Call), opened = list.Count(r => r.Kind == LedgerKind.Opened),
+                referrals = list.Count(r => r.Kind == LedgerKind.Referral);
+            var row = new Dictionary<string, object?> { ["date"] = date, ["phone"] = phone, ["text"] = opened };
+            foreach (var channel in text)
+                row[channel.Name] = (long)list.Count(r => r.Kind == LedgerKind.Opened && r.Channel == channel.Name);
+            row["referrals"] = referrals;
+            row["total"] = phone + opened + referrals;
+            return row;
         }
         for (var day = period.From; day <= period.To; day = day.AddDays(1))
             result.Add(Row(day, byDay[day]));
@@ -402,9 +407,9 @@ public sealed class ReportService(Database database, CalendarService calendars, 
         return new ReportTable(report, period, groupBy, clock.GetUtcNow(), columns, result);
     }
 
-    private static string Label(string groupBy, string? value, IReadOnlyDictionary<Guid, string> names) => groupBy switch
+    private string Label(string groupBy, string? value, IReadOnlyDictionary<Guid, string> names) => groupBy switch
     {
-        ReportGrouping.Channel => value switch { Channel.Sms => "문자(SMS)", Channel.Kakao => "카카오톡", Channel.Phone => "전화", _ => value ?? "(없음)" },
+        ReportGrouping.Channel => channels.Find(value)?.DisplayName ?? value ?? "(없음)",
         ReportGrouping.Line => value switch { Line.Text24 => "24시간 문자", Line.Live => "실시간 상담", Line.Phone => "전화", _ => value ?? "(없음)" },
         ReportGrouping.Counselor => value is null ? "(상담사 없음)" : Guid.TryParse(value, out var id) && names.TryGetValue(id, out var name) ? name : value,
         _ => value ?? "미분류",

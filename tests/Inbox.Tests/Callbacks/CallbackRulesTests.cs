@@ -10,7 +10,9 @@ namespace Inbox.Tests.Callbacks;
 public sealed class CallbackRulesTests
 {
     private static CallbackRules Rules(LineOptions options) =>
-        new(new AutomaticMessages(new ConversationStore()), new CenterDirectory([new CenterOptions { Id = "c" }]), new FixedOptions<LineOptions>(options));
+        new(new AutomaticMessages(new ConversationStore(), Channels), new CenterDirectory([new CenterOptions { Id = "c" }]), Channels, new FixedOptions<LineOptions>(options));
+
+    private static readonly Inbox.Channels.ChannelRegistry Channels = new(Inbox.Channels.BuiltInChannels.All);
 
     [Theory]
     [InlineData("전화 좀 주실 수 있나요?", true)]

@@ -59,8 +59,9 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
     /// <summary>The server's clock: the system clock, or the settable one a test passed in.</summary>
     public TimeProvider Clock => _app.Services.GetRequiredService<TimeProvider>();
 
+    /// <param name="services">More services for this server alone, e.g. a test-only channel (<c>s => s.AddChannel(new TestChatDefinition())</c>).</param>
     public static async Task<TestServer> StartAsync(TestStore store, IDictionary<string, string?>? overrides = null, string? connectionString = null, TimeProvider? clock = null,
-        string environment = "Testing")
+        string environment = "Testing", Action<IServiceCollection>? services = null)
     {
         connectionString ??= await store.CreateDatabaseAsync();
         var settings = Settings(store.Provider, connectionString);
@@ -74,6 +75,7 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
             if (clock is not null)
                 builder.Services.AddSingleton(clock);
+            services?.Invoke(builder.Services);
             builder.Logging.AddProvider(logs);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
         });

@@ -989,7 +989,7 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
         await H.ExecuteAsync(
             "INSERT INTO report_events (id, center_id, kind, at, counselor_id, channel, line) VALUES (@id, @center, 'message_out', @at, @counselor, 'sms', 'text24')",
             new { id = Guid.CreateVersion7(), center = North, at = H.Clock.Now, counselor });
-        var reports = new Inbox.Reports.ReportService(H.Database, H.Calendars, H.Clock);
+        var reports = new Inbox.Reports.ReportService(H.Database, H.Calendars, new Inbox.Channels.ChannelRegistry(Inbox.Channels.BuiltInChannels.All), H.Clock);
         var today = await reports.TodayAsync(North, Ct);
         var period = await reports.PeriodAsync(North, today.AddDays(-1), today.AddDays(1), Ct);
 

@@ -40,9 +40,10 @@ public sealed class StoreHarness : IAsyncDisposable
         ]);
         var lines = new FixedOptions<LineOptions>(new LineOptions());
         Calendars = new CalendarService(Database, centers, lines, new FixedOptions<OperatorCalendarOptions>(new OperatorCalendarOptions()), Clock, NullLogger<CalendarService>.Instance);
-        var automatic = new AutomaticMessages(Conversations);
-        Ingest = new IngestService(Database, Conversations, Calendars, new ResponseRules(automatic, centers, lines, new FixedOptions<TriageOptions>(new TriageOptions())),
-            new Inbox.Callbacks.CallbackRules(automatic, centers, lines), new Inbox.Live.EventSignal(), new Inbox.Live.OutboxSignal(), Clock);
+        var channels = new Inbox.Channels.ChannelRegistry(Inbox.Channels.BuiltInChannels.All);
+        var automatic = new AutomaticMessages(Conversations, channels);
+        Ingest = new IngestService(Database, Conversations, channels, Calendars, new ResponseRules(automatic, centers, channels, lines, new FixedOptions<TriageOptions>(new TriageOptions())),
+            new Inbox.Callbacks.CallbackRules(automatic, centers, channels, lines), new Inbox.Live.EventSignal(), new Inbox.Live.OutboxSignal(), Clock);
         Queries = new ConversationQueries(Database);
         Accounts = new AccountStore(Database);
         Audit = new AuditLog(Database, Clock);

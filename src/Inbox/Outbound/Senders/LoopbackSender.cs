@@ -4,7 +4,7 @@ namespace Inbox.Outbound.Senders;
 /// The sender of a channel with no provider configured (development, demos): nothing leaves the machine, the reply
 /// counts as delivered, and the log says so, so nobody mistakes it for a message the resident received.
 /// </summary>
-public sealed class LoopbackSender(string channel, ILogger<LoopbackSender> logger) : IChannelSender
+public sealed class LoopbackSender(string channel, string? outboundKey, ILogger<LoopbackSender> logger) : IChannelSender
 {
     public string Channel { get; } = channel;
 
@@ -16,8 +16,7 @@ public sealed class LoopbackSender(string channel, ILogger<LoopbackSender> logge
         ct.ThrowIfCancellationRequested();
         logger.LogInformation(
             "Reply {MessageId} to {To} did not leave this machine: no provider is configured for the {Channel} channel (set {OutboundKey})",
-            message.MessageId, ProviderCall.MaskAddress(message.Channel, message.ResidentAddress), Channel,
-            SenderSelector.OutboundKey(Channel) ?? "a provider");
+            message.MessageId, ProviderCall.MaskAddress(message.ResidentAddress), Channel, outboundKey ?? "a provider");
         return Task.FromResult<SendResult>(new SendResult.Accepted(null, Delivered: true));
     }
 }

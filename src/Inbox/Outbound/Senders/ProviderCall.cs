@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Text.Unicode;
 using Inbox.Contacts;
-using Inbox.Conversations;
 
 namespace Inbox.Outbound.Senders;
 
@@ -143,14 +142,17 @@ internal static partial class ProviderCall
         if (message.Body.Length >= 4)
             text = text.Replace(message.Body, "[message text]", StringComparison.Ordinal);
         if (message.ResidentAddress.Length >= 4)
-            text = text.Replace(message.ResidentAddress, MaskAddress(message.Channel, message.ResidentAddress), StringComparison.Ordinal);
+            text = text.Replace(message.ResidentAddress, MaskAddress(message.ResidentAddress), StringComparison.Ordinal);
         return text;
     }
 
-    /// <summary>A resident's address as logs may show it: a phone number masked (010-****-5678), a Kakao user key by its last four characters.</summary>
-    public static string MaskAddress(string channel, string address)
+    /// <summary>
+    /// A resident's address as logs may show it, whatever the channel: a phone number (E.164, as every channel stores one)
+    /// masked (010-****-5678), any other address (a Kakao user key, a chat session) by its last four characters.
+    /// </summary>
+    public static string MaskAddress(string address)
     {
-        if (channel == Channel.Sms || channel == Channel.Phone)
+        if (address.StartsWith('+'))
             return KoreanPhoneNumber.Mask(address);
         return address.Length <= 8 ? "****" : "****" + address[^4..];
     }
@@ -195,7 +197,7 @@ internal static partial class ProviderCall
     /// <summary>One line per send: what happened to which message, never the text, the secret or the whole number.</summary>
     public static void LogOutcome(ILogger logger, IChannelSender sender, OutboundMessage message, SendResult result, TimeSpan elapsed)
     {
-        var to = MaskAddress(message.Channel, message.ResidentAddress);
+        var to = MaskAddress(message.ResidentAddress);
         var ms = elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
         switch (result)
         {

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace Inbox.Outbound.Senders;
 
 public static class Senders
@@ -12,11 +10,8 @@ public static class Senders
     /// <summary>How long a provider has to answer before the send counts as a timeout (and is retried).</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>
-    /// Registers the HttpClient "providers" (15 s timeout, no redirects), the Twilio, gateway and Kakao dealer senders,
-    /// a loopback sender for sms and for kakao (all as <see cref="IChannelSender"/>), and <see cref="SenderSelector"/>.
-    /// </summary>
-    public static IServiceCollection AddChannelSenders(this IServiceCollection services)
+    /// <summary>Registers the HttpClient "providers" (15 s timeout, no redirects) the channels' senders call their providers with.</summary>
+    public static IServiceCollection AddProviderHttpClient(this IServiceCollection services)
     {
         services.AddHttpClient(HttpClientName, client =>
             {
@@ -25,17 +20,6 @@ public static class Senders
             })
             // A POST that is redirected comes back as a GET without its body: better refused (3xx → Failed) than half sent.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
-        services.TryAddSingleton(TimeProvider.System);
-
-        services.TryAddSingleton<TwilioSmsSender>();
-        services.TryAddSingleton<GatewaySmsSender>();
-        services.TryAddSingleton<KakaoDealerSender>();
-        services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<TwilioSmsSender>());
-        services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<GatewaySmsSender>());
-        services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<KakaoDealerSender>());
-        foreach (var channel in SenderSelector.TextChannels)
-            services.AddSingleton<IChannelSender>(sp => new LoopbackSender(channel, sp.GetRequiredService<ILogger<LoopbackSender>>()));
-        services.TryAddSingleton<SenderSelector>();
         return services;
     }
 

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Inbox.Channels;
+using Inbox.Channels.Kakao;
+using Inbox.Channels.Sms;
 using Inbox.Outbound;
 using Inbox.Outbound.Senders;
 using Inbox.Tests.Infrastructure;
@@ -379,7 +381,7 @@ public sealed class SenderTests : IAsyncLifetime
     [Fact]
     public async Task Loopback_delivers_nothing_anywhere_and_says_so_in_the_log()
     {
-        var sender = new LoopbackSender("sms", _loggers.CreateLogger<LoopbackSender>());
+        var sender = new LoopbackSender("sms", SmsDefinition.Outbound, _loggers.CreateLogger<LoopbackSender>());
 
         var result = await sender.SendAsync(Sms(ShortText), CancellationToken.None);
 
@@ -406,7 +408,7 @@ public sealed class SenderTests : IAsyncLifetime
         Assert.IsType<LoopbackSender>(selector.For("kakao"));
         Assert.Equal("kakao", selector.For("kakao").Channel);
 
-        var explicitly = Selector(new Dictionary<string, string?> { [SenderSelector.SmsOutboundKey] = "loopback", [SenderSelector.KakaoOutboundKey] = "" });
+        var explicitly = Selector(new Dictionary<string, string?> { [SmsDefinition.Outbound] = "loopback", [KakaoDefinition.Outbound] = "" });
         Assert.Equal("loopback", explicitly.For("sms").Name);
         Assert.Equal("loopback", explicitly.For("kakao").Name);
     }
@@ -419,7 +421,7 @@ public sealed class SenderTests : IAsyncLifetime
     public void Selector_picks_the_configured_sms_provider(string setting, Type expected)
     {
         var settings = ProviderSettings(_provider.BaseUrl);
-        settings[SenderSelector.SmsOutboundKey] = setting;
+        settings[SmsDefinition.Outbound] = setting;
 
         Assert.IsType(expected, Selector(settings).For("sms"));
     }
@@ -428,7 +430,7 @@ public sealed class SenderTests : IAsyncLifetime
     public void Selector_picks_the_kakao_dealer()
     {
         var settings = ProviderSettings(_provider.BaseUrl);
-        settings[SenderSelector.KakaoOutboundKey] = "dealer";
+        settings[KakaoDefinition.Outbound] = "dealer";
 
         var sender = Selector(settings).For("kakao");
 
@@ -443,22 +445,22 @@ public sealed class SenderTests : IAsyncLifetime
         var selector = SelectorOver(configuration);
         Assert.Equal("loopback", selector.For("sms").Name);
 
-        configuration[SenderSelector.SmsOutboundKey] = "gateway";
+        configuration[SmsDefinition.Outbound] = "gateway";
         Assert.Equal("gateway", selector.For("sms").Name);
 
-        configuration[SenderSelector.SmsOutboundKey] = "twilio";
+        configuration[SmsDefinition.Outbound] = "twilio";
         Assert.Equal("twilio", selector.For("sms").Name);
     }
 
     [Theory]
-    [InlineData(SenderSelector.SmsOutboundKey, "Channels__Sms__Outbound", "twillio", "twilio, gateway, loopback")]
-    [InlineData(SenderSelector.SmsOutboundKey, "Channels__Sms__Outbound", "dealer", "twilio, gateway, loopback")]
-    [InlineData(SenderSelector.KakaoOutboundKey, "Channels__Kakao__Outbound", "twilio", "dealer, loopback")]
+    [InlineData(SmsDefinition.Outbound, "Channels__Sms__Outbound", "twillio", "twilio, gateway, loopback")]
+    [InlineData(SmsDefinition.Outbound, "Channels__Sms__Outbound", "dealer", "twilio, gateway, loopback")]
+    [InlineData(KakaoDefinition.Outbound, "Channels__Kakao__Outbound", "twilio", "dealer, loopback")]
     public void Selector_refuses_an_unknown_provider_naming_the_key_and_the_allowed_values(string key, string variable, string value, string allowed)
     {
         var settings = ProviderSettings(_provider.BaseUrl);
         settings[key] = value;
-        var channel = key == SenderSelector.SmsOutboundKey ? "sms" : "kakao";
+        var channel = key == SmsDefinition.Outbound ? "sms" : "kakao";
 
         var error = Assert.Throws<InvalidOperationException>(() => Selector(settings).For(channel));
 
@@ -478,7 +480,7 @@ public sealed class SenderTests : IAsyncLifetime
     public void Selector_names_a_setting_the_chosen_provider_is_missing(string channel, string choice, string missing, string variable)
     {
         var settings = ProviderSettings(_provider.BaseUrl);
-        settings[SenderSelector.OutboundKey(channel)!] = choice;
+        settings[Channels.Get(channel).OutboundKey!] = choice;
         settings.Remove(missing);
 
         var error = Assert.Throws<InvalidOperationException>(() => Selector(settings).For(channel));
@@ -491,7 +493,7 @@ public sealed class SenderTests : IAsyncLifetime
     public void Selector_needs_no_twilio_base_url_but_refuses_a_malformed_one()
     {
         var settings = ProviderSettings(_provider.BaseUrl);
-        settings[SenderSelector.SmsOutboundKey] = "twilio";
+        settings[SmsDefinition.Outbound] = "twilio";
         settings.Remove(TwilioSmsSender.BaseUrlKey);
         Assert.IsType<TwilioSmsSender>(Selector(settings).For("sms"));
 
@@ -516,22 +518,22 @@ public sealed class SenderTests : IAsyncLifetime
         Selector(new Dictionary<string, string?>()).Validate();
 
         var error = Assert.Throws<InvalidOperationException>(() =>
-            Selector(new Dictionary<string, string?> { [SenderSelector.KakaoOutboundKey] = "dealer" }).Validate());
+            Selector(new Dictionary<string, string?> { [KakaoDefinition.Outbound] = "dealer" }).Validate());
         Assert.Contains(KakaoDealerSender.BaseUrlKey, error.Message);
     }
 
     // ---- Registration ----
 
     [Fact]
-    public async Task AddChannelSenders_registers_the_selector_every_sender_and_a_15_second_client()
+    public async Task AddInboxChannels_registers_the_selector_every_sender_and_a_15_second_client()
     {
         var settings = ProviderSettings(_provider.BaseUrl);
-        settings[SenderSelector.SmsOutboundKey] = "gateway";
-        settings[SenderSelector.KakaoOutboundKey] = "dealer";
+        settings[SmsDefinition.Outbound] = "gateway";
+        settings[KakaoDefinition.Outbound] = "dealer";
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(Configuration(settings))
             .AddLogging(b => b.AddProvider(_logs))
-            .AddChannelSenders();
+            .AddInboxChannels();
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         Assert.Equal(TimeSpan.FromSeconds(15), provider.GetRequiredService<IHttpClientFactory>().CreateClient(Inbox.Outbound.Senders.Senders.HttpClientName).Timeout);
@@ -546,6 +548,8 @@ public sealed class SenderTests : IAsyncLifetime
     }
 
     // ---- Helpers ----
+
+    private static readonly ChannelRegistry Channels = new(BuiltInChannels.All);
 
     private static Dictionary<string, string?> ProviderSettings(string baseUrl) => new()
     {
@@ -592,13 +596,13 @@ public sealed class SenderTests : IAsyncLifetime
     private SenderSelector SelectorOver(IConfiguration configuration)
     {
         var clients = HttpClients();
-        return new SenderSelector(configuration,
+        return new SenderSelector(configuration, Channels,
         [
             new TwilioSmsSender(clients, configuration, TimeProvider.System, _loggers.CreateLogger<TwilioSmsSender>()),
             new GatewaySmsSender(clients, configuration, TimeProvider.System, _loggers.CreateLogger<GatewaySmsSender>()),
             new KakaoDealerSender(clients, configuration, TimeProvider.System, _loggers.CreateLogger<KakaoDealerSender>()),
-            new LoopbackSender("sms", _loggers.CreateLogger<LoopbackSender>()),
-            new LoopbackSender("kakao", _loggers.CreateLogger<LoopbackSender>()),
+            new LoopbackSender("sms", SmsDefinition.Outbound, _loggers.CreateLogger<LoopbackSender>()),
+            new LoopbackSender("kakao", KakaoDefinition.Outbound, _loggers.CreateLogger<LoopbackSender>()),
         ]);
     }
 

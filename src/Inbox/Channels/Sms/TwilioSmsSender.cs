@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Inbox.Outbound;
+using Inbox.Outbound.Senders;
 
-namespace Inbox.Outbound.Senders;
+namespace Inbox.Channels.Sms;
 
 /// <summary>
 /// SMS through Twilio's Messages API: <c>POST {BaseUrl}/2010-04-01/Accounts/{AccountSid}/Messages.json</c>, a form of

@@ -1,10 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Inbox.Channels;
 using Inbox.Contacts;
+using Inbox.Outbound;
+using Inbox.Outbound.Senders;
 
-namespace Inbox.Outbound.Senders;
+namespace Inbox.Channels.Sms;
 
 /// <summary>
 /// SMS/LMS through the Korean two-way gateway: <c>POST {BaseUrl}/messages</c> with

@@ -1,9 +1,10 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Inbox.Channels;
+using Inbox.Outbound;
+using Inbox.Outbound.Senders;
 
-namespace Inbox.Outbound.Senders;
+namespace Inbox.Channels.Kakao;
 
 /// <summary>
 /// KakaoTalk 상담톡 replies through the dealer: <c>POST {BaseUrl}/chat/write</c> with
