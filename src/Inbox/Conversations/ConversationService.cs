@@ -54,35 +54,34 @@ public sealed class ConversationService(
     /// <summary>Exactly one of several concurrent claims wins; the others are refused saying who has it.</summary>
     public async Task ClaimAsync(Caller caller, Guid conversationId, CancellationToken ct)
     {
-        await using var s = await database.BeginAsync(ct);
-        var now = clock.GetUtcNow();
-        var won = await s.ExecuteAsync(
-            """
-            UPDATE conversations SET assignee_id = @AccountId, assigned_at = @now
-            WHERE id = @conversationId AND center_id = @CenterId AND assignee_id IS NULL AND status <> 'resolved'
-            """,
-            new { caller.AccountId, caller.CenterId, conversationId, now }, ct) == 1;
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
+        if (state.AssigneeId == caller.AccountId)
+            return; // already ours: claiming again changes nothing
+        RequireOpen(state);
+        // Claims are ordered by the resident's lock; the auto-assigner takes conversations without it, so the update decides.
+        var won = state.AssigneeId is null && await s.ExecuteAsync(
+            "UPDATE conversations SET assignee_id = @AccountId, assigned_at = @now WHERE id = @conversationId AND assignee_id IS NULL",
+            new { caller.AccountId, conversationId, now }, ct) == 1;
         if (!won)
         {
-            var state = await RequireAsync(s, caller, conversationId, ct);
-            if (state.AssigneeId == caller.AccountId)
-                return; // already ours: claiming again changes nothing
-            if (state.Status == ConversationStatus.Resolved)
-                throw new ConversationActionException("This conversation is resolved; reopen it first.");
-            throw new ConversationActionException($"This conversation was already claimed by {await DisplayNameAsync(s, state.AssigneeId!.Value, ct)}.");
+            var holder = state.AssigneeId ?? (await FindAsync(s, caller.CenterId, conversationId, ct))?.AssigneeId;
+            if (holder == caller.AccountId)
+                return; // the auto-assigner gave it to us meanwhile
+            throw new ConversationActionException($"This conversation was already claimed by {await DisplayNameAsync(s, holder, ct)}.");
         }
         await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @AccountId", new { caller.AccountId, now }, ct);
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Assigned, conversationId, now) { CounselorId = caller.AccountId, Reason = "claim" }, ct);
-        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationAssigned,
-            new { reason = "claim", by = caller.AccountId }, caller.AccountId, caller.AccountId)], now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync([new NewEvent(caller.CenterId, conversationId, EventType.ConversationAssigned,
+            new { reason = "claim", by = caller.AccountId }, caller.AccountId, caller.AccountId)], ct);
     }
 
     /// <summary>Gives the conversation to another counselor of the center. The assignee or a manager may do it.</summary>
     public async Task TransferAsync(Caller caller, Guid conversationId, Guid toAccountId, CancellationToken ct)
     {
-        await using var s = await database.BeginAsync(ct);
-        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
+        RequireOpen(state);
         if (state.AssigneeId != caller.AccountId && !Visibility.IsManager(caller))
             throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can transfer it.");
         var target = await s.SingleOrDefaultAsync<TargetAccount>(
@@ -92,51 +91,46 @@ public sealed class ConversationService(
             throw new ConversationActionException("Transfer to an active counselor or manager of this center.");
         if (state.AssigneeId == toAccountId)
             return;
-        var now = clock.GetUtcNow();
         await s.ExecuteAsync("UPDATE conversations SET assignee_id = @toAccountId, assigned_at = @now WHERE id = @conversationId",
             new { toAccountId, conversationId, now }, ct);
         await s.ExecuteAsync("UPDATE accounts SET last_assigned_at = @now WHERE id = @toAccountId", new { toAccountId, now }, ct);
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Assigned, conversationId, now) { CounselorId = toAccountId, Reason = "transfer" }, ct);
-        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationAssigned,
-            new { reason = "transfer", by = caller.AccountId }, caller.AccountId, toAccountId, state.AssigneeId)], now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync([new NewEvent(caller.CenterId, conversationId, EventType.ConversationAssigned,
+            new { reason = "transfer", by = caller.AccountId }, caller.AccountId, toAccountId, state.AssigneeId)], ct);
     }
 
     public async Task ResolveAsync(Caller caller, Guid conversationId, CancellationToken ct)
     {
         var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
-        await using var s = await database.BeginAsync(ct);
-        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
+        RequireOpen(state);
         if (state.AssigneeId is { } owner && owner != caller.AccountId && !Visibility.IsManager(caller))
             throw new ConversationActionException("Only the counselor who has this conversation, or a manager, can resolve it.");
-        var now = clock.GetUtcNow();
         await Deadlines.ResolvedAsync(s, calendar, conversationId, state.AssigneeId ?? caller.AccountId, ResolutionOutcome.Resolved, now, ct);
         await s.ExecuteAsync(
             "UPDATE conversations SET status = 'resolved', resolved_at = @now, last_activity_at = @now WHERE id = @conversationId",
             new { conversationId, now }, ct);
-        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationResolved,
-            new { by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync([new NewEvent(caller.CenterId, conversationId, EventType.ConversationResolved,
+            new { by = caller.AccountId }, caller.AccountId, state.AssigneeId)], ct);
     }
 
     public async Task ReopenAsync(Caller caller, Guid conversationId, CancellationToken ct)
     {
-        await using var s = await database.BeginAsync(ct);
-        var state = await RequireAsync(s, caller, conversationId, ct);
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
         if (state.Status != ConversationStatus.Resolved)
             throw new ConversationActionException("This conversation is not resolved.");
         var other = await s.ScalarAsync<long>(
             "SELECT COUNT(*) FROM conversations WHERE contact_id = @ContactId AND status <> 'resolved'", new { state.ContactId }, ct);
         if (other > 0)
             throw new ConversationActionException("The resident has a newer open conversation; continue there.");
-        var now = clock.GetUtcNow();
         await s.ExecuteAsync(
             "UPDATE conversations SET status = 'open', resolved_at = NULL, reopened_at = @now, last_activity_at = @now WHERE id = @conversationId",
             new { conversationId, now }, ct);
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Reopened, conversationId, now) { CounselorId = caller.AccountId }, ct);
-        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationReopened,
-            new { by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync([new NewEvent(caller.CenterId, conversationId, EventType.ConversationReopened,
+            new { by = caller.AccountId }, caller.AccountId, state.AssigneeId)], ct);
     }
 
     public const int MaxProgramLength = 100;
@@ -154,16 +148,14 @@ public sealed class ConversationService(
         program = string.IsNullOrWhiteSpace(program) ? null : ResidentRegistrationNumber.Mask(program.Trim());
         if (program?.Length > MaxProgramLength)
             throw new ConversationActionException($"A program name is at most {MaxProgramLength} characters.", Refusal.Invalid);
-        await using var s = await database.BeginAsync(ct);
-        var state = await RequireAsync(s, caller, conversationId, ct);
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
         RequireWorker(caller, state, "set its category");
-        var now = clock.GetUtcNow();
         await s.ExecuteAsync("UPDATE conversations SET category = @category, program = @program WHERE id = @conversationId",
             new { category, program, conversationId }, ct);
         await s.ExecuteAsync("UPDATE report_events SET category = @category WHERE conversation_id = @conversationId", new { category, conversationId }, ct);
-        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationCategorized,
-            new { category, program, by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync([new NewEvent(caller.CenterId, conversationId, EventType.ConversationCategorized,
+            new { category, program, by = caller.AccountId }, caller.AccountId, state.AssigneeId)], ct);
     }
 
     /// <summary>Records that the resident was referred elsewhere (another department, a 동주민센터, an agency): where and when.</summary>
@@ -177,10 +169,9 @@ public sealed class ConversationService(
         note = string.IsNullOrWhiteSpace(note) ? null : ResidentRegistrationNumber.Mask(note.Trim());
         if (note?.Length > MaxReferralNoteLength)
             throw new ConversationActionException($"A referral note is at most {MaxReferralNoteLength} characters.", Refusal.Invalid);
-        await using var s = await database.BeginAsync(ct);
-        var state = await RequireAsync(s, caller, conversationId, ct);
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
         RequireWorker(caller, state, "record a referral");
-        var now = clock.GetUtcNow();
         var id = Ids.New();
         await s.ExecuteAsync(
             """
@@ -188,9 +179,8 @@ public sealed class ConversationService(
             VALUES (@id, @CenterId, @conversationId, @kind, @target, @note, @AccountId, @now)
             """, new { id, caller.CenterId, conversationId, kind, target, note, caller.AccountId, now }, ct);
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.Referral, conversationId, now) { CounselorId = caller.AccountId, Reason = kind, RefId = id }, ct);
-        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.ConversationReferred,
-            new { referralId = id, kind, by = caller.AccountId }, caller.AccountId, state.AssigneeId)], now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync([new NewEvent(caller.CenterId, conversationId, EventType.ConversationReferred,
+            new { referralId = id, kind, by = caller.AccountId }, caller.AccountId, state.AssigneeId)], ct);
         return id;
     }
 
@@ -205,9 +195,8 @@ public sealed class ConversationService(
     public async Task<Guid> AddNoteAsync(Caller caller, Guid conversationId, string body, CancellationToken ct)
     {
         var text = CheckBody(body);
-        await using var s = await database.BeginAsync(ct);
-        var state = await RequireAsync(s, caller, conversationId, ct);
-        var now = clock.GetUtcNow();
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
         var id = Ids.New();
         await store.InsertMessageAsync(s, new NewMessage
         {
@@ -215,9 +204,8 @@ public sealed class ConversationService(
             Direction = Direction.Out, Kind = MessageKind.Note, Body = text, AuthorId = caller.AccountId, ReceivedAt = now,
         }, ct);
         await store.TouchConversationAsync(s, conversationId, now, ct);
-        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, conversationId, EventType.MessageAdded,
-            new { messageId = id, channel = state.LastInboundChannel, direction = Direction.Out, kind = MessageKind.Note }, caller.AccountId, state.AssigneeId)], now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync([new NewEvent(caller.CenterId, conversationId, EventType.MessageAdded,
+            new { messageId = id, channel = state.LastInboundChannel, direction = Direction.Out, kind = MessageKind.Note }, caller.AccountId, state.AssigneeId)], ct);
         return id;
     }
 
@@ -232,10 +220,11 @@ public sealed class ConversationService(
             throw new ConversationActionException($"A reply needs a clientMessageId of 1 to {MaxClientMessageIdLength} characters.");
 
         var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
-        await using var s = await database.BeginAsync(ct);
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
         if (await ExistingReplyAsync(s, caller, conversationId, clientMessageId, ct) is { Count: > 0 } existing)
             return existing;
-        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        RequireOpen(state);
         if (state.AssigneeId != caller.AccountId)
             throw new ConversationActionException(state.AssigneeId is null
                 ? "Claim this conversation before replying."
@@ -246,7 +235,6 @@ public sealed class ConversationService(
         var (residentAddress, centerAddress) = await replies.AddressesAsync(s, state, target, ct);
         var parts = replies.Split(target, text);
 
-        var now = clock.GetUtcNow();
         var ids = new List<Guid>();
         var newEvents = new List<NewEvent>();
         for (var part = 0; part < parts.Count; part++)
@@ -263,7 +251,7 @@ public sealed class ConversationService(
             if (!inserted)
             {
                 // The same reply was sent twice at once and the other attempt stored it first.
-                await s.DisposeAsync();
+                await change.DisposeAsync();
                 await using var again = await database.ReadAsync(ct);
                 return await ExistingReplyAsync(again, caller, conversationId, clientMessageId, ct);
             }
@@ -276,8 +264,7 @@ public sealed class ConversationService(
         await Ledger.AppendAsync(s, new LedgerEntry(LedgerKind.MessageOut, conversationId, now) { CounselorId = caller.AccountId, Channel = target, RefId = ids[0] }, ct);
         await Deadlines.AnsweredAsync(s, calendar, conversationId, caller.AccountId, target, ids[0], now, ct);
         await store.TouchConversationAsync(s, conversationId, now, ct);
-        await store.AppendEventsAsync(s, newEvents, now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync(newEvents, ct);
         outbox.Ring();
         return ids;
     }
@@ -287,19 +274,18 @@ public sealed class ConversationService(
     public async Task RequestPhoneCallAsync(Caller caller, Guid conversationId, CancellationToken ct)
     {
         var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
-        await using var s = await database.BeginAsync(ct);
-        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
+        RequireOpen(state);
         RequireWorker(caller, state, "offer the resident a call"); // it sends the resident a message (asking for the number)
         if (await CallbackRules.FindOpenAsync(s, conversationId, ct) is not null)
             throw new ConversationActionException("A call back is already requested for this conversation.");
         var (resident, centerAddress, channel) = state.ContactPhone is { } phone
             ? (phone, "", Channel.Phone)
             : await ChatAddressesAsync(s, state, ct);
-        var now = clock.GetUtcNow();
         var created = await callbacks.CreateAsync(s, calendar, caller.CenterId, conversationId, state.ContactId, CallbackSources.Counselor,
             resident, centerAddress, channel, caller.AccountId, state.AssigneeId, now, ct);
-        await store.AppendEventsAsync(s, created, now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync(created, ct);
         if (created.Any(e => e.Type == EventType.MessageAdded))
             outbox.Ring();
     }
@@ -329,10 +315,10 @@ public sealed class ConversationService(
             throw new ConversationActionException($"'phone' is not a valid phone number: {error}", Refusal.Invalid, "phone");
 
         var calendar = await calendars.ForCenterAsync(caller.CenterId, ct);
-        await using var s = await database.BeginAsync(ct);
-        var state = await RequireOpenAsync(s, caller, conversationId, ct);
+        await using var change = await BeginAsync(caller, conversationId, ct);
+        var (s, state, now) = change;
+        RequireOpen(state);
         RequireWorker(caller, state, "link it to a resident's record");
-        var now = clock.GetUtcNow();
         var target = contactId is not null
             ? await s.SingleOrDefaultAsync<LinkTarget>("SELECT id, phone FROM contacts WHERE id = @contactId AND center_id = @CenterId", new { contactId, caller.CenterId }, ct)
                 ?? throw new ConversationActionException("No such resident in your center.", Refusal.NotFound)
@@ -377,8 +363,7 @@ public sealed class ConversationService(
         await audit.WriteAsync(s, [new AuditEntry(caller.CenterId, caller.AccountId, caller.Username, sourceIp, AuditActions.ContactLinked, owner, conversationId, detail)], ct);
         newEvents.Add(new NewEvent(caller.CenterId, conversationId, EventType.ContactLinked,
             new { contactId = owner, previousContactId = state.ContactId, mergedConversationId = merged, by = caller.AccountId }, caller.AccountId, state.AssigneeId));
-        await store.AppendEventsAsync(s, newEvents, now, ct);
-        await CommitAsync(s, ct);
+        await change.CommitAsync(newEvents, ct);
         return new LinkResult(owner, merged);
     }
 
@@ -501,16 +486,55 @@ public sealed class ConversationService(
             ?? throw new ConversationActionException("No such conversation in your center.", Refusal.NotFound);
     }
 
-    private static async Task<ConversationState> RequireOpenAsync(DbSession s, Caller caller, Guid conversationId, CancellationToken ct)
+    private static void RequireOpen(ConversationState state)
     {
-        var state = await RequireAsync(s, caller, conversationId, ct);
-        return state.Status == ConversationStatus.Resolved
-            ? throw new ConversationActionException("This conversation is resolved; reopen it first.")
-            : state;
+        if (state.Status == ConversationStatus.Resolved)
+            throw new ConversationActionException("This conversation is resolved; reopen it first.");
     }
 
-    private static async Task<string> DisplayNameAsync(DbSession s, Guid accountId, CancellationToken ct) =>
-        await s.SingleOrDefaultAsync<string>("SELECT display_name FROM accounts WHERE id = @accountId", new { accountId }, ct) ?? "another counselor";
+    /// <summary>
+    /// Begins an action on one conversation: its transaction, the conversation read under its resident's lock
+    /// (<see cref="RequireAsync"/>) and the time of the change. <see cref="Change.CommitAsync"/> ends it.
+    /// </summary>
+    private async Task<Change> BeginAsync(Caller caller, Guid conversationId, CancellationToken ct)
+    {
+        var s = await database.BeginAsync(ct);
+        try
+        {
+            var state = await RequireAsync(s, caller, conversationId, ct);
+            return new Change(s, state, clock.GetUtcNow(), store, events);
+        }
+        catch
+        {
+            await s.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The one skeleton of every action on a conversation (<see cref="BeginAsync(Caller, Guid, CancellationToken)"/>): the action checks
+    /// and changes what it does with the session, the state and the time it deconstructs into; then <see cref="CommitAsync"/> appends
+    /// its events last, commits and rings the hub's doorbell. Disposed without that, the action changed nothing.
+    /// </summary>
+    private sealed class Change(DbSession session, ConversationState state, DateTimeOffset now, ConversationStore store, EventSignal signal)
+        : IAsyncDisposable
+    {
+        public void Deconstruct(out DbSession s, out ConversationState conversation, out DateTimeOffset at) => (s, conversation, at) = (session, state, now);
+
+        public async Task CommitAsync(IReadOnlyList<NewEvent> events, CancellationToken ct)
+        {
+            await store.AppendEventsAsync(session, events, now, ct);
+            await session.CommitAsync(ct);
+            signal.Ring();
+        }
+
+        public ValueTask DisposeAsync() => session.DisposeAsync();
+    }
+
+    private static async Task<string> DisplayNameAsync(DbSession s, Guid? accountId, CancellationToken ct) =>
+        accountId is null
+            ? "another counselor"
+            : await s.SingleOrDefaultAsync<string>("SELECT display_name FROM accounts WHERE id = @accountId", new { accountId }, ct) ?? "another counselor";
 
     private sealed record TargetAccount
     {
