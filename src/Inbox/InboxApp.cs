@@ -65,6 +65,8 @@ public static partial class InboxApp
         services.AddSingleton<DeliveryReceipts>();
         services.AddSingleton<ConnectionCounter>();
         services.AddClusterBus(configuration); // ConnectionStrings:Redis: the Redis bus across nodes; otherwise one node alone
+        services.AddSingleton<PresenceService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceService>());
         services.AddSingleton<AutoAssigner>();
         services.AddHostedService(sp => sp.GetRequiredService<AutoAssigner>());
         services.AddSingleton<PushAudit>();

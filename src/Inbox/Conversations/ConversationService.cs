@@ -43,7 +43,7 @@ public sealed record ConversationState
     public string? ContactPhone { get; init; }
 }
 
-/// <summary>What counselors do to conversations: claim, reply, note, transfer, resolve, reopen; and their presence.</summary>
+/// <summary>What counselors do to conversations: claim, reply, note, transfer, resolve, reopen.</summary>
 public sealed class ConversationService(
     Database database, ConversationStore store, ReplyRouting replies, CalendarService calendars, CallbackRules callbacks,
     AuditLog audit, EventSignal events, OutboxSignal outbox, TimeProvider clock)
@@ -405,27 +405,6 @@ public sealed class ConversationService(
         var chat = replies.ChannelFor(state.LastInboundChannel, null);
         var (resident, center) = await replies.AddressesAsync(s, state, chat, ct);
         return (resident, center, chat);
-    }
-
-    public async Task SetPresenceAsync(Caller caller, string presence, CancellationToken ct)
-    {
-        if (!Presence.All.Contains(presence))
-            throw new ConversationActionException($"Presence must be one of {string.Join(", ", Presence.All)}.");
-        // Consoles re-announce their presence on every (re)connect: the same value again is a read, never a write transaction.
-        await using (var read = await database.ReadAsync(ct))
-        {
-            if (await read.ScalarAsync<string>("SELECT presence FROM accounts WHERE id = @AccountId", new { caller.AccountId }, ct) == presence)
-                return;
-        }
-        await using var s = await database.BeginAsync(ct);
-        var now = clock.GetUtcNow();
-        var changed = await s.ExecuteAsync(
-            "UPDATE accounts SET presence = @presence, presence_at = @now WHERE id = @AccountId AND presence <> @presence",
-            new { presence, now, caller.AccountId }, ct);
-        if (changed == 0)
-            return;
-        await store.AppendEventsAsync(s, [new NewEvent(caller.CenterId, null, EventType.PresenceChanged, new { presence }, caller.AccountId)], now, ct);
-        await CommitAsync(s, ct);
     }
 
     /// <summary>The conversation if the caller may see it (for typing notices), else null.</summary>

@@ -82,15 +82,6 @@ public static class ReferralKind
     public static readonly IReadOnlyList<string> All = [Department, CommunityCenter, Agency];
 }
 
-public static class Presence
-{
-    public const string Available = "available";
-    public const string Away = "away";
-    public const string Offline = "offline";
-
-    public static readonly IReadOnlyList<string> All = [Available, Away, Offline];
-}
-
 public static class DeliveryStatus
 {
     public const string Queued = "queued";

@@ -6,8 +6,9 @@ namespace Inbox.Live;
 /// <summary>
 /// What the nodes of one deployment tell each other. The store stays the source of truth: the bus carries doorbells
 /// (a sequence number), typing notices (never stored) and which accounts hold hub connections on which node, and no
-/// resident's data. <see cref="LocalBus"/> is one node on its own; <see cref="RedisBus"/> is chosen by
-/// ConnectionStrings:Redis.
+/// resident's data. It only carries: it rings this node's signals (<see cref="EventSignal"/>,
+/// <see cref="ClusterConnectionsSignal"/>) and their owners do the work. <see cref="LocalBus"/> is one node on its own;
+/// <see cref="RedisBus"/> is chosen by ConnectionStrings:Redis.
 /// </summary>
 public interface IClusterBus
 {
@@ -22,7 +23,18 @@ public interface IClusterBus
 
     /// <summary>Whether the account holds a hub connection on another live node.</summary>
     Task<bool> IsConnectedElsewhereAsync(Guid accountId, CancellationToken ct);
+
+    /// <summary>The accounts holding a hub connection on any live node, this one included.</summary>
+    Task<ClusterConnections> ConnectedAccountsAsync(CancellationToken ct);
 }
+
+/// <summary>The accounts holding a hub connection on a live node: complete for connections opened before
+/// <paramref name="CompleteBefore"/> (one opened since may not have reached the bus yet).</summary>
+public sealed record ClusterConnections(IReadOnlySet<Guid> Accounts, DateTimeOffset CompleteBefore);
+
+/// <summary>Rung by a bus that spans nodes after each heartbeat once every live node has had a whole expiry to tell its
+/// connections: whoever is in none of them has no connection anywhere (see <see cref="PresenceService"/>).</summary>
+public sealed class ClusterConnectionsSignal : Doorbell;
 
 /// <summary>A counselor is typing: everyone who sees the conversation sees it, but the typing connection itself.</summary>
 public sealed record TypingNotice(string CenterId, Guid? AssigneeId, string ExceptConnectionId, TypingPayload Payload)
@@ -36,7 +48,7 @@ public sealed record TypingNotice(string CenterId, Guid? AssigneeId, string Exce
 }
 
 /// <summary>One node: nothing to tell anyone. Presence is this node's connections, exactly as without a cluster.</summary>
-public sealed class LocalBus(IHubContext<InboxHub, IInboxClient> hub) : IClusterBus
+public sealed class LocalBus(IHubContext<InboxHub, IInboxClient> hub, ConnectionCounter connections, TimeProvider clock) : IClusterBus
 {
     public void AnnounceEvents(long lastSeq)
     {
@@ -49,6 +61,9 @@ public sealed class LocalBus(IHubContext<InboxHub, IInboxClient> hub) : ICluster
     }
 
     public Task<bool> IsConnectedElsewhereAsync(Guid accountId, CancellationToken ct) => Task.FromResult(false);
+
+    public Task<ClusterConnections> ConnectedAccountsAsync(CancellationToken ct) =>
+        Task.FromResult(new ClusterConnections(connections.Accounts.ToHashSet(), clock.GetUtcNow()));
 }
 
 public sealed class RedisOptions
@@ -65,6 +80,7 @@ public static class ClusterSetup
     /// <summary>ConnectionStrings:Redis turns on the Redis bus; without it one node works on its own.</summary>
     public static IServiceCollection AddClusterBus(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<ClusterConnectionsSignal>();
         var redis = configuration.GetConnectionString("Redis");
         if (string.IsNullOrWhiteSpace(redis))
         {

@@ -13,8 +13,8 @@ namespace Inbox.Live;
 /// </summary>
 [Authorize]
 public sealed class InboxHub(
-    ConversationService conversations, EventFeed feed, AuditLog audit, ConnectionCounter connections, IClusterBus bus,
-    IOptions<InboxHubOptions> options, ILogger<InboxHub> logger)
+    ConversationService conversations, PresenceService presenceService, EventFeed feed, AuditLog audit, ConnectionCounter connections,
+    IClusterBus bus, IOptions<InboxHubOptions> options, ILogger<InboxHub> logger)
     : Hub<IInboxClient>
 {
     public const int CatchUpBatch = 1000;
@@ -28,7 +28,7 @@ public sealed class InboxHub(
         CountConnectionWithinLimit(caller, groups);
         foreach (var group in groups)
             await Groups.AddToGroupAsync(Context.ConnectionId, group);
-        bus.ConnectionsChanged(caller.AccountId);
+        presenceService.Connected(caller.AccountId);
         await base.OnConnectedAsync();
     }
 
@@ -49,18 +49,8 @@ public sealed class InboxHub(
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         var caller = Caller;
-        // The last connection of a counselor on this node and on every other live node going away means they are offline
-        // (no auto-assignment to them). A node that dies cannot say so: the Redis bus's presence sweep does it for it.
         if (connections.Remove(caller.AccountId, Context.ConnectionId) == 0)
-        {
-            bus.ConnectionsChanged(caller.AccountId);
-            try
-            {
-                if (!await bus.IsConnectedElsewhereAsync(caller.AccountId, CancellationToken.None))
-                    await conversations.SetPresenceAsync(caller, Presence.Offline, CancellationToken.None);
-            }
-            catch (Exception e) { logger.LogWarning("Could not mark account {AccountId} offline ({Error})", caller.AccountId, e.GetType().Name); }
-        }
+            await presenceService.LastConnectionClosedAsync(caller);
         await base.OnDisconnectedAsync(exception);
     }
 
@@ -130,7 +120,7 @@ public sealed class InboxHub(
         Act(c => conversations.LinkContactAsync(c, conversationId, contactId, phone, reason,
             Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString(), Context.ConnectionAborted));
 
-    public Task SetPresence(string presence) => Act(c => conversations.SetPresenceAsync(c, presence, Context.ConnectionAborted));
+    public Task SetPresence(string presence) => Act(c => presenceService.SetAsync(c, presence, Context.ConnectionAborted));
 
     /// <summary>Tells the others who see the conversation that the caller is typing. Not stored, never replayed.</summary>
     public async Task Typing(Guid conversationId)

@@ -1,7 +1,4 @@
 using System.Text.Json;
-using Inbox.Accounts;
-using Inbox.Conversations;
-using Inbox.Storage;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
@@ -18,10 +15,12 @@ namespace Inbox.Live;
 /// <item><c>{prefix}:presence:{node}</c> — hash of the account ids holding hub connections on that node, expiring
 /// unless the node's heartbeat renews it.</item>
 /// </list>
-/// Presence itself lives in the store (accounts.presence, PresenceChanged events): a sweep marks offline the accounts
-/// that are not offline yet hold no connection on any live node — a node that died takes its counselors' presence
-/// with it within the expiry. While Redis is unreachable the node keeps working (pushes by polling, no sweep), health
-/// says Degraded, and the client reconnects by itself (AbortOnConnectFail=false).
+/// Presence itself lives in the store and is <see cref="PresenceService"/>'s: once Redis has been reachable for a whole
+/// expiry, each heartbeat rings <see cref="ClusterConnectionsSignal"/> and the presence service sweeps, asking
+/// <see cref="ConnectedAccountsAsync"/> — a node that died takes its counselors' presence with it within the expiry. The
+/// bus only carries: it rings this node's signals and calls no domain service. While Redis is unreachable the node keeps
+/// working (pushes by polling, no sweep), health says Degraded, and the client reconnects by itself
+/// (AbortOnConnectFail=false).
 /// </summary>
 public sealed class RedisBus : BackgroundService, IClusterBus
 {
@@ -29,10 +28,9 @@ public sealed class RedisBus : BackgroundService, IClusterBus
     private readonly ConfigurationOptions _configuration;
     private readonly RedisOptions _options;
     private readonly EventSignal _signal;
+    private readonly ClusterConnectionsSignal _connectionsKnown;
     private readonly IHubContext<InboxHub, IInboxClient> _hub;
     private readonly ConnectionCounter _connections;
-    private readonly Database _database;
-    private readonly ConversationService _conversations;
     private readonly TimeProvider _clock;
     private readonly ILogger<RedisBus> _logger;
     private readonly RedisChannel _eventsChannel;
@@ -44,18 +42,17 @@ public sealed class RedisBus : BackgroundService, IClusterBus
     private long _upSinceTicks; // 0 while Redis is away; written by the multiplexer's events too
     private bool _warned;
 
-    public RedisBus(string connectionString, RedisOptions options, EventSignal signal, IHubContext<InboxHub, IInboxClient> hub,
-        ConnectionCounter connections, Database database, ConversationService conversations, TimeProvider clock, ILogger<RedisBus> logger)
+    public RedisBus(string connectionString, RedisOptions options, EventSignal signal, ClusterConnectionsSignal connectionsKnown,
+        IHubContext<InboxHub, IInboxClient> hub, ConnectionCounter connections, TimeProvider clock, ILogger<RedisBus> logger)
     {
         _configuration = ConfigurationOptions.Parse(connectionString);
         _configuration.AbortOnConnectFail = false; // start and keep retrying while Redis is down
         _configuration.ClientName = "inbox";
         _options = options;
         _signal = signal;
+        _connectionsKnown = connectionsKnown;
         _hub = hub;
         _connections = connections;
-        _database = database;
-        _conversations = conversations;
         _clock = clock;
         _logger = logger;
         _eventsChannel = new RedisChannel(options.ChannelPrefix + ":events", RedisChannel.PatternMode.Literal);
@@ -213,12 +210,12 @@ public sealed class RedisBus : BackgroundService, IClusterBus
                 if (_warned)
                     _logger.LogInformation("Redis heartbeat works again");
                 _warned = false;
-                // Sweep only once Redis has been reachable for a whole expiry: after a Redis restart every node must
-                // have written its connections again before anyone's absence means anything.
+                // The connections are known only once Redis has been reachable for a whole expiry: after a Redis restart
+                // every node must have written its connections again before anyone's absence means anything.
                 var now = _clock.GetUtcNow().UtcTicks;
                 Interlocked.CompareExchange(ref _upSinceTicks, now, 0);
                 if (now - Volatile.Read(ref _upSinceTicks) >= Expiry.Ticks)
-                    await SweepAsync(stoppingToken);
+                    _connectionsKnown.Ring();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -255,28 +252,19 @@ public sealed class RedisBus : BackgroundService, IClusterBus
             throw new InvalidOperationException("The Redis heartbeat transaction was not applied.");
     }
 
-    /// <summary>Marks offline whoever is not offline in the store but holds no connection on any live node.</summary>
-    private async Task SweepAsync(CancellationToken ct)
+    /// <summary>Forgets the nodes whose heartbeat stopped, and reads the accounts connected to the live ones.</summary>
+    public async Task<ClusterConnections> ConnectedAccountsAsync(CancellationToken ct)
     {
         var db = _redis!.GetDatabase();
         var now = _clock.GetUtcNow();
         var dead = now.ToUnixTimeMilliseconds() - (long)Expiry.TotalMilliseconds;
         await db.SortedSetRemoveRangeByScoreAsync(_nodesKey, double.NegativeInfinity, dead, Exclude.Stop);
-        var connected = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var connected = new HashSet<Guid>(_connections.Accounts);
         foreach (var node in await LiveNodesAsync(db))
-            connected.UnionWith((await db.HashKeysAsync(PresenceKey(node))).Select(v => (string)v!));
-        connected.UnionWith(_connections.Accounts.Select(a => a.ToString()));
-
-        IReadOnlyList<PresentAccount> present;
-        await using (var s = await _database.ReadAsync(ct))
-            present = await s.QueryAsync<PresentAccount>(
-                "SELECT id, username, role, center_id AS CenterId FROM accounts WHERE presence <> 'offline' AND (presence_at IS NULL OR presence_at < @cutoff)",
-                new { cutoff = now - Expiry }, ct);
-        foreach (var account in present.Where(a => !connected.Contains(a.Id.ToString())))
-        {
-            _logger.LogInformation("Account {AccountId} holds no hub connection on any live node: marked offline", account.Id);
-            await _conversations.SetPresenceAsync(new Caller(account.Id, account.Username, account.Role, account.CenterId), Presence.Offline, ct);
-        }
+            foreach (var account in await db.HashKeysAsync(PresenceKey(node)))
+                if (Guid.TryParse((string?)account, out var id))
+                    connected.Add(id);
+        return new ClusterConnections(connected, now - Expiry);
     }
 
     public override void Dispose()
@@ -295,8 +283,6 @@ public sealed class RedisBus : BackgroundService, IClusterBus
     }
 
     private sealed record TypingMessage(string Node, TypingNotice Notice);
-
-    private sealed record PresentAccount(Guid Id, string Username, string Role, string CenterId);
 }
 
 /// <summary>Redis unreachable is Degraded, not Unhealthy: the node still serves, pushing by polling the store.</summary>
