@@ -109,7 +109,7 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/users/{user["id"]}/disable", null)).StatusCode);
         // The account-status cache lives for seconds; wait for the token to be refused rather than sleeping a fixed time.
-        await Eventually(async () => (await counselor.GetAsync("/api/conversations")).StatusCode == HttpStatusCode.Unauthorized);
+        await Eventually.UntilAsync(async () => (await counselor.GetAsync("/api/conversations")).StatusCode == HttpStatusCode.Unauthorized, "the disabled account's token refused");
         Assert.Equal(HttpStatusCode.Unauthorized, (await Server.Client.PostAsJsonAsync("/api/auth/token", new { username = "kim.counselor", password = "counselor-pass-1" })).StatusCode);
     }
 
@@ -249,16 +249,5 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
             Assert.InRange(record.GetProperty("at").GetDateTimeOffset(), before, DateTimeOffset.UtcNow.AddSeconds(1));
         }
         Assert.Equal(conversationId, read.GetProperty("conversationId").GetString());
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The condition did not become true within 30 seconds.");
-            await Task.Delay(250);
-        }
     }
 }

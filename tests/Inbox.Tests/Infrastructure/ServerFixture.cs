@@ -41,13 +41,15 @@ public static class StoreQueries
         return (await s.SingleOrDefaultAsync<T>(sql, args, CancellationToken.None))!;
     }
 
+    /// <summary>Waits until every reply and automatic message has left (or failed for good): the outbox holds nothing open.</summary>
+    public static Task OutboxEmptyAsync(this TestServer server) =>
+        Eventually.UntilAsync(async () => await server.CountAsync("outbox", "completed_at IS NULL") == 0, "the outbox emptied");
+
     /// <summary>Row counts of everything a webhook may write, to prove a refused request changed nothing.</summary>
     public static async Task<string> SnapshotAsync(this TestServer server)
     {
         // Automatic replies leave after the commit and add their delivery events: let that finish first.
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
-        while (await server.CountAsync("outbox", "completed_at IS NULL") > 0 && DateTimeOffset.UtcNow < deadline)
-            await Task.Delay(50);
+        await server.OutboxEmptyAsync();
         string[] tables = ["contacts", "channel_identities", "conversations", "messages", "attachments", "transcript_segments", "conversation_events"];
         var counts = new List<string>();
         foreach (var table in tables)

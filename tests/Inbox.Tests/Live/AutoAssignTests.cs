@@ -41,7 +41,7 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
         await away.Hub.InvokeAsync("SetPresence", "away");
         await gone.Hub.InvokeAsync("SetPresence", "available");
         await gone.DisposeAsync(); // the last connection closing makes a counselor offline
-        await Eventually(async () => await server.CountAsync("accounts", "id = @AccountId AND presence = 'offline'", new { gone.AccountId }) == 1);
+        await Eventually.UntilAsync(async () => await server.CountAsync("accounts", "id = @AccountId AND presence = 'offline'", new { gone.AccountId }) == 1, Wait, "the departed counselor offline");
 
         var first = await server.SmsAsync(Payloads.RandomMobile().Dashed, "첫 번째");
         var second = await server.SmsAsync(Payloads.RandomMobile().Dashed, "두 번째");
@@ -97,25 +97,7 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
 
     private static async Task<Guid> AssigneeAsync(TestServer server, Guid conversationId)
     {
-        Guid? assignee = null;
-        await Eventually(async () =>
-        {
-            var database = server.Services.GetRequiredService<Inbox.Storage.Database>();
-            await using var s = await database.ReadAsync(CancellationToken.None);
-            assignee = await s.ScalarAsync<Guid?>("SELECT assignee_id FROM conversations WHERE id = @conversationId", new { conversationId }, CancellationToken.None);
-            return assignee is not null;
-        });
-        return assignee!.Value;
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The condition did not become true in time.");
-            await Task.Delay(50);
-        }
+        return await Eventually.ValueAsync(() => server.SingleAsync<Guid?>("SELECT assignee_id FROM conversations WHERE id = @conversationId", new { conversationId }),
+            $"conversation {conversationId} assigned");
     }
 }

@@ -84,7 +84,7 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         // The records are written in order, off the push path: once a later resident's record is there, the first one's are all written.
         var marker = await Server.SmsAsync(Payloads.RandomMobile().Dashed, "다른 주민");
         var markerContact = await ContactOfAsync(marker);
-        await EventuallyAsync(async () => await PushRecordsAsync(counselor.AccountId, markerContact) == 1);
+        await Eventually.UntilAsync(async () => await PushRecordsAsync(counselor.AccountId, markerContact) == 1, Wait, "the marker resident's push recorded");
 
         Assert.Equal(1, await PushRecordsAsync(counselor.AccountId, contactId));
         var record = await Server.SingleAsync<AccessRow>(
@@ -103,7 +103,7 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         var resident = Payloads.RandomMobile();
         var conversationId = await Server.SmsAsync(resident.Dashed, "첫 문의");
         await owner.Hub.InvokeAsync("Claim", conversationId);
-        await EventuallyAsync(async () => await Server.CountAsync("outbox", "completed_at IS NULL") == 0);
+        await Server.OutboxEmptyAsync();
         var start = (await other.Hub.InvokeAsync<JsonElement>("GetQueue")).GetProperty("seq").GetInt64();
 
         // Events the other counselor may not see (another counselor's conversation), numbered with gaps as a renumbering store might.
@@ -114,7 +114,7 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
                 await BumpSequenceAsync(1000);
         }
         var visible = await Server.SmsAsync(Payloads.RandomMobile().Dashed, "대기열 문의");
-        await EventuallyAsync(async () => await Server.CountAsync("outbox", "completed_at IS NULL") == 0);
+        await Server.OutboxEmptyAsync();
         var head = await HeadAsync();
 
         var calls = 0;
@@ -219,12 +219,12 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         // The two open ones still work; closing one makes room for another.
         await counselor.Hub.InvokeAsync<JsonElement>("GetQueue");
         await second.Hub.DisposeAsync();
-        await EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             await using var again = await counselor.ReconnectAsync(Server);
             try { await again.Hub.InvokeAsync<JsonElement>("GetQueue"); return true; }
             catch (Exception) { return false; }
-        });
+        }, Wait, "a connection accepted again once one closed");
     }
 
     [Fact]
@@ -232,7 +232,7 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
     {
         await using var counselor = await HubUser.CreateAsync(Server, "counselor");
         await counselor.Hub.InvokeAsync("SetPresence", "available");
-        await EventuallyAsync(async () => await Server.CountAsync("accounts", "id = @AccountId AND presence = 'available'", new { counselor.AccountId }) == 1);
+        await Eventually.UntilAsync(async () => await Server.CountAsync("accounts", "id = @AccountId AND presence = 'available'", new { counselor.AccountId }) == 1, Wait, "the counselor available");
         var events = await Server.CountAsync("conversation_events", "type = 'presence.changed' AND actor_id = @AccountId", new { counselor.AccountId });
 
         // Another transaction keeps writers of accounts waiting (SQLite: the one write lock; PostgreSQL and SQL Server: a
@@ -312,17 +312,6 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         await using var s = await Server.Services.GetRequiredService<Database>().BeginAsync(CancellationToken.None);
         await s.ExecuteAsync("UPDATE event_sequence SET value = value + @by WHERE id = 1", new { by }, CancellationToken.None);
         await s.CommitAsync(CancellationToken.None);
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The condition did not become true in time.");
-            await Task.Delay(50);
-        }
     }
 
     private sealed record AccessRow

@@ -151,9 +151,9 @@ public abstract class HubTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
         foreach (var id in missed)
             await watcher.Events.WaitForAsync("MessageAdded", m => m.GetProperty("id").GetGuid() == id, Wait);
         // The acknowledgements are sent after the commit; let the outbox finish, then let the watcher receive everything up to the last event.
-        await Eventually(async () => await Server.CountAsync("outbox", "completed_at IS NULL") == 0);
+        await Server.OutboxEmptyAsync();
         var lastSeq = await Server.CountAsync("conversation_events");
-        await Eventually(() => Task.FromResult(HubUser.PushMethods.Any(m => watcher.Events.All(m).Any(p => p.GetProperty("seq").GetInt64() == lastSeq))));
+        await Eventually.UntilAsync(() => HubUser.PushMethods.Any(m => watcher.Events.All(m).Any(p => p.GetProperty("seq").GetInt64() == lastSeq)), Wait, $"the push of seq {lastSeq}");
 
         await using var back = await away.ReconnectAsync(Server);
         var result = await back.Hub.InvokeAsync<JsonElement>("CatchUp", lastSeen);
@@ -290,17 +290,6 @@ public abstract class HubTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
         counselor.Hub.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
         await Assert.ThrowsAnyAsync<Exception>(() => counselor.Hub.InvokeAsync<Guid>("AddNote", Guid.NewGuid(), new string('가', 70_000)));
         await closed.Task.WaitAsync(Wait);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The condition did not become true in time.");
-            await Task.Delay(50);
-        }
     }
 
     private async Task<(Guid ConversationId, Guid MessageId)> TextAsync(string from, string text, string to = "1899-6808")

@@ -102,7 +102,7 @@ public abstract class OutboundTests<TStore> where TStore : TestStore
             serial_number = Guid.NewGuid().ToString("N"), time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), type = "text", content = "상담 요청합니다" });
         var kakaoAnswer = await server.PostSignedAsync("/webhooks/kakao/message", kakaoBody, FakeProvider.KakaoSecret);
         var kakao = Guid.Parse((await kakaoAnswer.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-        await SettledAsync(server); // outside working hours the chat gets its automatic reply first
+        await server.OutboxEmptyAsync(); // outside working hours the chat gets its automatic reply first
         await counselor.Hub.InvokeAsync("Claim", kakao);
         var kakaoText = new string('안', 1500);
         var kakaoParts = await counselor.Hub.InvokeAsync<Guid[]>("Reply", kakao, kakaoText, "long-kakao");
@@ -175,18 +175,7 @@ public abstract class OutboundTests<TStore> where TStore : TestStore
     {
         var response = await server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(from, "문의드립니다"), gatewaySecret);
         response.EnsureSuccessStatusCode();
-        await SettledAsync(server);
+        await server.OutboxEmptyAsync();
         return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-    }
-
-    private static async Task SettledAsync(TestServer server)
-    {
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (await server.CountAsync("outbox", "completed_at IS NULL") > 0)
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The outbox did not empty in time.");
-            await Task.Delay(50);
-        }
     }
 }

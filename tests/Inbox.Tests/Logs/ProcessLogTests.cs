@@ -62,14 +62,6 @@ public abstract class ProcessLogTests<TStore> where TStore : TestStore, new()
         Assert.Contains(output, l => l.Contains($"/api/conversations/x%0D%0A{Marker}%0D%0Ay"));
     }
 
-    private static async Task Until(Func<bool> condition, NodeProcess node)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("The request line was not logged:\n" + node.Tail());
-            await Task.Delay(50);
-        }
-    }
+    private static Task Until(Func<bool> condition, NodeProcess node) =>
+        Eventually.UntilAsync(condition, TimeSpan.FromSeconds(15), () => "the request line logged:\n" + node.Tail());
 }

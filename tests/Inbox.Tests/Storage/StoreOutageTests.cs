@@ -58,12 +58,8 @@ public abstract class StoreOutageTests<TStore> where TStore : TestStore
     // Pooled connections broken by the outage are dropped on first use; the service must come back without a restart.
     private static async Task<HttpResponseMessage> RetryUntilAnsweredAsync(Func<Task<HttpResponseMessage>> send)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var response = await send();
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt == 20)
-                return response;
-            await Task.Delay(250);
-        }
+        HttpResponseMessage? response = null;
+        await Eventually.UntilAsync(async () => (response = await send()).StatusCode != HttpStatusCode.ServiceUnavailable, "an answer other than 503");
+        return response!;
     }
 }
