@@ -14,19 +14,8 @@ public sealed class PostgresApiTests(ServerFixture<PostgresStore> fixture) : Api
 public sealed class SqlServerApiTests(ServerFixture<SqlServerStore> fixture) : ApiTests<SqlServerStore>(fixture);
 
 /// <summary>Accounts, sign-in, the read API, center isolation and the access log, over real HTTP, on each store.</summary>
-public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
+public abstract class ApiTests<TStore>(ServerFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
-    private readonly ServerFixture<TStore> _fixture;
-
-    protected ApiTests(ServerFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
-
     [Fact]
     public async Task Health_endpoints_are_served_without_signing_in_and_the_openapi_document_to_signed_in_accounts()
     {

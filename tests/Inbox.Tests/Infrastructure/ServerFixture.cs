@@ -3,9 +3,12 @@ using Inbox.Storage;
 namespace Inbox.Tests.Infrastructure;
 
 /// <summary>One server with a fresh database per test class; skipped (with the reason) when the store is not available here.</summary>
-public sealed class ServerFixture<TStore> : IAsyncLifetime where TStore : TestStore, new()
+public class ServerFixture<TStore> : IAsyncLifetime where TStore : TestStore, new()
 {
     private TestServer? _server;
+
+    /// <summary>What this fixture's server runs with on top of <see cref="TestServer.Settings"/>.</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
 
     public TStore Store { get; } = new();
 
@@ -14,7 +17,7 @@ public sealed class ServerFixture<TStore> : IAsyncLifetime where TStore : TestSt
     public async ValueTask InitializeAsync()
     {
         if (Store.SkipReason is null)
-            _server = await TestServer.StartAsync(Store);
+            _server = await TestServer.StartAsync(Store, Settings);
     }
 
     public async ValueTask DisposeAsync()

@@ -200,7 +200,7 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         if (sqlServer)
-            await SqlServerStore.DropDatabaseAsync(ConnectionString);
+            await new SqlServerStore().DropDatabaseAsync(ConnectionString);
     }
 
     private sealed record TokenAnswer(string AccessToken, DateTimeOffset ExpiresAt);

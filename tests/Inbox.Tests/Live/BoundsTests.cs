@@ -14,37 +14,21 @@ public sealed class PostgresBoundsTests(BoundsFixture<PostgresStore> fixture) : 
 public sealed class SqlServerBoundsTests(BoundsFixture<SqlServerStore> fixture) : BoundsTests<SqlServerStore>(fixture);
 
 /// <summary>A server with small bounds, so a test reaches each of them with a handful of messages.</summary>
-public sealed class BoundsFixture<TStore> : IAsyncLifetime where TStore : TestStore, new()
+public sealed class BoundsFixture<TStore> : ServerFixture<TStore> where TStore : TestStore, new()
 {
     public const int ScanLimit = 5;
     public const int ReloadDistance = 60;
     public const int PageSize = 2;
     public const int MaxConnections = 2;
 
-    private TestServer? _server;
-
-    public TStore Store { get; } = new();
-
-    public TestServer Server => _server ?? throw new InvalidOperationException(Store.SkipReason ?? "The server did not start.");
-
-    public async ValueTask InitializeAsync()
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        if (Store.SkipReason is null)
-            _server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
-            {
-                ["Hub:CatchUp:ScanLimit"] = ScanLimit.ToString(),
-                ["Hub:CatchUp:ReloadDistance"] = ReloadDistance.ToString(),
-                ["Hub:Queue:PageSize"] = PageSize.ToString(),
-                ["Hub:MaxConnectionsPerAccount"] = MaxConnections.ToString(),
-                ["Reports:MaxConcurrentPerCenter"] = "1",
-            });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-            await _server.DisposeAsync();
-    }
+        ["Hub:CatchUp:ScanLimit"] = ScanLimit.ToString(),
+        ["Hub:CatchUp:ReloadDistance"] = ReloadDistance.ToString(),
+        ["Hub:Queue:PageSize"] = PageSize.ToString(),
+        ["Hub:MaxConnectionsPerAccount"] = MaxConnections.ToString(),
+        ["Reports:MaxConcurrentPerCenter"] = "1",
+    };
 }
 
 /// <summary>
@@ -52,19 +36,9 @@ public sealed class BoundsFixture<TStore> : IAsyncLifetime where TStore : TestSt
 /// idle presence costs no write, only the assignee or a manager can make the center contact a resident, and what a push
 /// shows a counselor is in the access log once per resident and day.
 /// </summary>
-public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>> where TStore : TestStore, new()
+public abstract class BoundsTests<TStore>(BoundsFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<BoundsFixture<TStore>> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private readonly BoundsFixture<TStore> _fixture;
-
-    protected BoundsTests(BoundsFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
 
     [Fact]
     public async Task A_counselor_pushed_a_residents_messages_on_two_connections_has_one_access_record_for_that_resident_that_day()

@@ -18,19 +18,9 @@ public sealed class PostgresHubTests(ServerFixture<PostgresStore> fixture) : Hub
 public sealed class SqlServerHubTests(ServerFixture<SqlServerStore> fixture) : HubTests<SqlServerStore>(fixture);
 
 /// <summary>The live queue over a real SignalR WebSocket connection to a real Kestrel server, on each store.</summary>
-public abstract class HubTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
+public abstract class HubTests<TStore>(ServerFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly ServerFixture<TStore> _fixture;
-
-    protected HubTests(ServerFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
 
     [Fact]
     public async Task A_webhook_reaches_connected_counselors_and_managers_as_message_added_and_conversation_changed()

@@ -7,24 +7,16 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Live;
 
-public sealed class SqliteOutboundTests() : OutboundTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteOutboundTests : OutboundTests<SqliteStore>;
 
-public sealed class PostgresOutboundTests() : OutboundTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresOutboundTests : OutboundTests<PostgresStore>;
 
-public sealed class SqlServerOutboundTests() : OutboundTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerOutboundTests : OutboundTests<SqlServerStore>;
 
 /// <summary>Replies leave through the resident's channel to a fake provider on loopback: retries, idempotency, receipts.</summary>
-public abstract class OutboundTests<TStore> where TStore : TestStore
+public abstract class OutboundTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private readonly TStore _store;
-
-    protected OutboundTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
 
     [Fact]
     public async Task A_reply_reaches_the_resident_once_though_the_gateways_first_answer_is_a_500_and_its_receipt_is_pushed()
@@ -167,7 +159,7 @@ public abstract class OutboundTests<TStore> where TStore : TestStore
         settings["Channels:Sms:Twilio:AuthToken"] = FakeProvider.TwilioAuthToken;
         settings["Channels:Kakao:Dealer:BaseUrl"] = provider.BaseUrl;
         settings["Channels:Kakao:Secret"] = FakeProvider.KakaoSecret;
-        return await TestServer.StartAsync(_store, settings);
+        return await TestServer.StartAsync(Store, settings);
     }
 
     /// <summary>A resident's text; returns once its automatic acknowledgement has left, so the provider's failure plan applies to the reply.</summary>

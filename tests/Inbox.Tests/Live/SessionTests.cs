@@ -8,15 +8,15 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Live;
 
-public sealed class SqliteSessionTests() : SessionTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteSessionTests : SessionTests<SqliteStore>;
 
-public sealed class PostgresSessionTests() : SessionTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresSessionTests : SessionTests<PostgresStore>;
 
-public sealed class SqlServerSessionTests() : SessionTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerSessionTests : SessionTests<SqlServerStore>;
 
 /// <summary>A hub connection lives no longer than its session: it closes when its token expires and soon after its account
 /// is disabled, and no invocation gets through once that has happened. Each test owns its server (and clock).</summary>
-public abstract class SessionTests<TStore>(TStore store) : IAsyncDisposable where TStore : TestStore
+public abstract class SessionTests<TStore> : StoreSuite<TStore>, IAsyncDisposable where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
@@ -25,12 +25,7 @@ public abstract class SessionTests<TStore>(TStore store) : IAsyncDisposable wher
 
     private TestServer? _server;
 
-    private async Task<TestServer> StartAsync(TimeProvider? clock = null)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        return _server = await TestServer.StartAsync(store, FastChecks, clock: clock);
-    }
+    private async Task<TestServer> StartAsync(TimeProvider? clock = null) => _server = await TestServer.StartAsync(Store, FastChecks, clock: clock);
 
     [Fact]
     public async Task A_disabled_accounts_hub_connection_is_closed_and_refused_without_any_call_of_its_own()
