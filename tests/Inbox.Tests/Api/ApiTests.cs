@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Inbox.Tests.Infrastructure;
+using Inbox.Tests.Storage;
 
 namespace Inbox.Tests.Api;
 
@@ -80,7 +81,10 @@ public abstract class ApiTests<TStore>(ServerFixture<TStore> fixture) : ServerSu
     [Fact]
     public async Task Admins_create_and_disable_users_and_a_disabled_users_token_stops_working()
     {
-        var admin = await Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
+        // Its own server on a settable clock: the account-status cache (Auth:Sessions:CheckSeconds, 10 s) is moved past, not waited out.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
+        var admin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var created = await admin.PostAsJsonAsync("/api/users", new { username = "kim.counselor", password = "counselor-pass-1", displayName = "김상담", role = "counselor" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var user = await created.Content.ReadFromJsonAsync<JsonObject>();
@@ -91,15 +95,15 @@ public abstract class ApiTests<TStore>(ServerFixture<TStore> fixture) : ServerSu
         var again = await admin.PostAsJsonAsync("/api/users", new { username = "Kim.Counselor", password = "counselor-pass-1", role = "counselor" });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
-        var counselor = await Server.ClientAsAsync("kim.counselor", "counselor-pass-1");
+        var counselor = await server.ClientAsAsync("kim.counselor", "counselor-pass-1");
         Assert.Equal(HttpStatusCode.OK, (await counselor.GetAsync("/api/conversations")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await counselor.PostAsJsonAsync("/api/users", new { username = "sneaky", password = "sneaky-pass-1", role = "admin" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await counselor.GetAsync("/api/users")).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/users/{user["id"]}/disable", null)).StatusCode);
-        // The account-status cache lives for seconds; wait for the token to be refused rather than sleeping a fixed time.
-        await Eventually.UntilAsync(async () => (await counselor.GetAsync("/api/conversations")).StatusCode == HttpStatusCode.Unauthorized, "the disabled account's token refused");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Server.Client.PostAsJsonAsync("/api/auth/token", new { username = "kim.counselor", password = "counselor-pass-1" })).StatusCode);
+        clock.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await counselor.GetAsync("/api/conversations")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.PostAsJsonAsync("/api/auth/token", new { username = "kim.counselor", password = "counselor-pass-1" })).StatusCode);
     }
 
     [Theory]

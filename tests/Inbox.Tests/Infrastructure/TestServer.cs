@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Inbox.Tests.Infrastructure;
 
@@ -73,7 +74,11 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(settings);
             if (clock is not null)
+            {
                 builder.Services.AddSingleton(clock);
+                // The memory cache (the account-status cache) expires by the same clock: a test moves past it, not waits it out.
+                builder.Services.Configure<MemoryCacheOptions>(o => o.Clock = new CacheClock(clock));
+            }
             builder.Logging.AddProvider(logs);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
         });
@@ -204,4 +209,9 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
     }
 
     private sealed record TokenAnswer(string AccessToken, DateTimeOffset ExpiresAt);
+
+    private sealed class CacheClock(TimeProvider clock) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => clock.GetUtcNow();
+    }
 }
