@@ -13,6 +13,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 return await Replay.RunAsync(args);
 
@@ -27,7 +29,8 @@ internal enum Scheme
 }
 
 /// <summary>One kind of webhook request, recognised by the file name prefix.</summary>
-internal sealed record Kind(string Prefix, string Extension, string Endpoint, string ContentType, Scheme Scheme, string SecretVariable, string DefaultSecret);
+/// <param name="IdFields">The provider's own ids of the request (how the server knows a redelivery): --fresh replaces them.</param>
+internal sealed record Kind(string Prefix, string Extension, string Endpoint, string ContentType, Scheme Scheme, string SecretVariable, string DefaultSecret, string[] IdFields);
 
 /// <summary>A sample file to replay.</summary>
 internal sealed record Sample(string Path, string Display, Kind Kind);
@@ -46,12 +49,12 @@ internal static class Replay
     /// <summary>The kind prefix of a file name decides the endpoint (sms/gateway-*.json → /webhooks/sms/gateway, …).</summary>
     private static readonly Kind[] Kinds =
     [
-        new("gateway", ".json", "/webhooks/sms/gateway", "application/json", Scheme.InboxHmac, "INBOX_GATEWAY_SECRET", "dev-gateway-secret"),
-        new("twilio", ".form", "/webhooks/sms/twilio", "application/x-www-form-urlencoded", Scheme.Twilio, "INBOX_TWILIO_AUTH_TOKEN", "dev-twilio-auth-token"),
-        new("message", ".json", "/webhooks/kakao/message", "application/json", Scheme.InboxHmac, "INBOX_KAKAO_SECRET", "dev-kakao-secret"),
-        new("reference", ".json", "/webhooks/kakao/reference", "application/json", Scheme.InboxHmac, "INBOX_KAKAO_SECRET", "dev-kakao-secret"),
-        new("expired_session", ".json", "/webhooks/kakao/expired_session", "application/json", Scheme.InboxHmac, "INBOX_KAKAO_SECRET", "dev-kakao-secret"),
-        new("transcript", ".json", "/webhooks/phone/transcripts", "application/json", Scheme.InboxHmac, "INBOX_PHONE_SECRET", "dev-phone-secret"),
+        new("gateway", ".json", "/webhooks/sms/gateway", "application/json", Scheme.InboxHmac, "INBOX_GATEWAY_SECRET", "dev-gateway-secret", ["messageId"]),
+        new("twilio", ".form", "/webhooks/sms/twilio", "application/x-www-form-urlencoded", Scheme.Twilio, "INBOX_TWILIO_AUTH_TOKEN", "dev-twilio-auth-token", ["MessageSid", "SmsMessageSid", "SmsSid"]),
+        new("message", ".json", "/webhooks/kakao/message", "application/json", Scheme.InboxHmac, "INBOX_KAKAO_SECRET", "dev-kakao-secret", ["serial_number"]),
+        new("reference", ".json", "/webhooks/kakao/reference", "application/json", Scheme.InboxHmac, "INBOX_KAKAO_SECRET", "dev-kakao-secret", []),
+        new("expired_session", ".json", "/webhooks/kakao/expired_session", "application/json", Scheme.InboxHmac, "INBOX_KAKAO_SECRET", "dev-kakao-secret", []),
+        new("transcript", ".json", "/webhooks/phone/transcripts", "application/json", Scheme.InboxHmac, "INBOX_PHONE_SECRET", "dev-phone-secret", ["callId"]),
     ];
 
     /// <summary>Channel folders of webhooks-samples, in replay order; other sub-folders follow by name.</summary>
@@ -62,6 +65,7 @@ internal static class Replay
     {
         var url = DefaultUrl;
         var dryRun = false;
+        var fresh = false;
         var inputs = new List<string>();
         var onlyPaths = false;
 
@@ -89,6 +93,9 @@ internal static class Replay
                     break;
                 case "--dry-run" or "-n":
                     dryRun = true;
+                    break;
+                case "--fresh" or "-f":
+                    fresh = true;
                     break;
                 case "--":
                     onlyPaths = true;
@@ -137,15 +144,18 @@ internal static class Replay
         };
         http.DefaultRequestHeaders.UserAgent.ParseAdd("Inbox-ReplaySamples/1.0");
 
+        // One suffix per run: the samples of one replay still belong together (a Kakao session's messages, say).
+        var freshSuffix = fresh ? "-" + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         var ok = 0;
         var failed = 0;
+        var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var sample in samples)
         {
             var prefix = $"{sample.Display.PadRight(width)}  POST {sample.Kind.Endpoint.PadRight(endpointWidth)}  ";
             Prepared prepared;
             try
             {
-                prepared = Prepare(sample, baseUrl);
+                prepared = Prepare(sample, baseUrl, freshSuffix);
             }
             catch (IOException e)
             {
@@ -185,7 +195,11 @@ internal static class Replay
                 var line = $"{prefix}{status} {response.ReasonPhrase}";
                 if (response.IsSuccessStatusCode)
                 {
-                    Console.WriteLine(line);
+                    // The server says what became of it: "stored", or "duplicate" for a request it had already (nothing new).
+                    var (outcome, conversationId) = Accepted(await response.Content.ReadAsStringAsync());
+                    // Twilio is answered TwiML, which says nothing of the outcome.
+                    Console.WriteLine(outcome is null ? $"{line}  (TwiML)" : $"{line}  {outcome}{(conversationId is null ? "" : $"  conversation {conversationId}")}");
+                    outcomes[outcome ?? "TwiML"] = outcomes.GetValueOrDefault(outcome ?? "TwiML") + 1;
                     ok++;
                     continue;
                 }
@@ -229,25 +243,29 @@ internal static class Replay
 
         Console.WriteLine(dryRun
             ? $"{ok} signed, nothing sent"
-            : $"{ok + failed} sent: {ok} ok, {failed} failed");
+            : $"{ok + failed} sent: {ok} ok ({string.Join(", ", outcomes.Select(o => $"{o.Value} {o.Key}"))}), {failed} failed");
         return failed == 0 ? ExitOk : ExitFailed;
     }
 
     private static void PrintHelp()
     {
         Console.WriteLine($"""
-            Usage: scripts/replay-samples.sh [--url URL] [--dry-run] [FILE|FOLDER ...]
+            Usage: scripts/replay-samples.sh [--url URL] [--dry-run] [--fresh] [FILE|FOLDER ...]
                    dotnet run --file scripts/ReplaySamples.cs -- [same arguments]
 
             Signs each webhook sample exactly as a provider would and POSTs it to a running
-            Inbox server, one request per file, printing the file, endpoint and HTTP status
-            (and the problem details when a request fails).
+            Inbox server, one request per file, printing the file, endpoint, HTTP status and
+            what the server did: "stored" (with the conversation id) or "duplicate" (it had
+            that request already and stored nothing), or the problem details of a failure.
 
             Start the server first:   dotnet run --project src/Inbox
 
             Options:
               -u, --url URL   server base address (default {DefaultUrl})
               -n, --dry-run   sign and print the URL and headers, send nothing
+              -f, --fresh     give each request new provider ids (messageId, serial_number,
+                              callId, MessageSid), so it is stored as a new message however
+                              often the sample was replayed before
               -h, --help      show this help
 
             Arguments:
@@ -394,7 +412,21 @@ internal static class Replay
     private static string Secret(Kind kind) =>
         Environment.GetEnvironmentVariable(kind.SecretVariable) is { Length: > 0 } value ? value : kind.DefaultSecret;
 
-    private static Prepared Prepare(Sample sample, string baseUrl)
+    /// <summary>The "status" and "conversationId" of an accepted webhook's JSON answer (nulls when it has none).</summary>
+    private static (string? Status, string? ConversationId) Accepted(string body)
+    {
+        try
+        {
+            var answer = JsonNode.Parse(body) as JsonObject;
+            return (answer?["status"]?.GetValue<string>(), answer?["conversationId"]?.GetValue<string>());
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return (null, null);
+        }
+    }
+
+    private static Prepared Prepare(Sample sample, string baseUrl, string? freshSuffix)
     {
         var kind = sample.Kind;
         var url = new Uri(baseUrl + kind.Endpoint);
@@ -404,14 +436,31 @@ internal static class Replay
         {
             // A form post is one line; drop the final newline editors add to the file.
             var form = File.ReadAllText(sample.Path, Encoding.UTF8).TrimEnd('\r', '\n');
+            if (freshSuffix is not null)
+            {
+                form = string.Join('&', ParseForm(form).Select(p => Uri.EscapeDataString(p.Key) + "=" +
+                    Uri.EscapeDataString(kind.IdFields.Contains(p.Key) ? p.Value + freshSuffix : p.Value)));
+            }
+
             var body = Encoding.UTF8.GetBytes(form);
             var signature = TwilioSignature(secret, url.AbsoluteUri, ParseForm(form));
             return new Prepared(url, body, kind.ContentType, [new("X-Twilio-Signature", signature)]);
         }
         else
         {
-            // Sent byte for byte as stored, so the signature covers exactly what the server reads.
+            // Sent byte for byte as stored (--fresh: with its ids changed), so the signature covers exactly what the server reads.
             var body = File.ReadAllBytes(sample.Path);
+            if (freshSuffix is not null && kind.IdFields.Length > 0)
+            {
+                var json = JsonNode.Parse(body)!.AsObject();
+                foreach (var field in kind.IdFields.Where(json.ContainsKey))
+                {
+                    json[field] = json[field]!.GetValue<string>() + freshSuffix;
+                }
+
+                body = JsonSerializer.SerializeToUtf8Bytes(json, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            }
+
             var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
             var signature = InboxSignature(secret, timestamp, body);
             return new Prepared(url, body, kind.ContentType, [new("X-Inbox-Timestamp", timestamp), new("X-Inbox-Signature", signature)]);

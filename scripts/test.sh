@@ -26,4 +26,8 @@ echo "test.sh: Redis $("$redis_server" --version | awk '{print $3}' | sed 's/^v=
 
 start_throwaway_postgres "$work"
 export INBOX_TEST_POSTGRES="$PG_CONNECTION"
-dotnet test Inbox.sln "$@"
+# The summary of skips: each reason once, with its counts (xUnit names a skip's reason only at detailed verbosity).
+status=0
+dotnet test Inbox.sln --results-directory "$work/results" --logger "trx;LogFilePrefix=inbox" "$@" || status=$?
+python3 scripts/lib/skip_summary.py "$work/results" || echo "test.sh: could not read the skip reasons from $work/results"
+exit "$status"

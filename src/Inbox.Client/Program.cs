@@ -15,7 +15,8 @@ if (options is null)
           The password can also come from INBOX_PASSWORD; without either it is asked for.
         commands once connected:
           queue                      the conversations you may work (numbered)
-          claim N                    take conversation N (a number from the last queue, or an id)
+          claim N                    take conversation N: a number from the last queue, an id,
+                                     or 'last' (the conversation of the last push printed)
           reply N TEXT               answer the resident on the channel they last wrote on
           note N TEXT                an internal note, never sent
           transfer N ACCOUNT-ID      give it to another counselor
@@ -37,8 +38,16 @@ if (!signIn.IsSuccessStatusCode)
 var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
 
 await using var hub = HubClient.Build(options.Url, token);
+Guid? lastPushed = null;
 foreach (var method in new[] { "ConversationChanged", "MessageAdded", "MessageUpdated", "PresenceChanged", "Typing" })
-    hub.On<JsonElement>(method, payload => Console.WriteLine($"<< {method} {Describe(method, payload)}"));
+{
+    hub.On<JsonElement>(method, payload =>
+    {
+        if (method is "ConversationChanged" or "MessageAdded")
+            lastPushed = payload.GetProperty(method == "MessageAdded" ? "conversationId" : "id").GetGuid();
+        Console.WriteLine($"<< {method} {Describe(method, payload)}");
+    });
+}
 hub.Closed += error =>
 {
     Console.WriteLine($"connection closed{(error is null ? "" : ": " + error.Message)}");
@@ -83,7 +92,7 @@ while (Console.ReadLine() is { } line)
                 break;
             case "reply":
                 var ids = await hub.InvokeAsync<Guid[]>("Reply", Conversation(parts), Text(parts), Guid.NewGuid().ToString("N"));
-                Console.WriteLine($"queued {ids.Length} part(s)");
+                Console.WriteLine($"queued {ids.Length} part(s): message {string.Join(", ", ids)}");
                 break;
             case "note":
                 await hub.InvokeAsync<Guid>("AddNote", Conversation(parts), Text(parts));
@@ -137,12 +146,14 @@ return 0;
 Guid Conversation(string[] parts)
 {
     if (parts.Length < 2)
-        throw new ArgumentException("Which conversation? Give its number from 'queue' or its id.");
+        throw new ArgumentException("Which conversation? Give its number from 'queue', its id, or 'last'.");
+    if (parts[1].Equals("last", StringComparison.OrdinalIgnoreCase))
+        return lastPushed ?? throw new ArgumentException("No conversation was pushed yet.");
     if (int.TryParse(parts[1], out var index))
         return index >= 1 && index <= numbered.Count
             ? numbered[index - 1]
             : throw new ArgumentException($"The last 'queue' listed no conversation {index}.");
-    return Guid.TryParse(parts[1], out var id) ? id : throw new ArgumentException($"'{parts[1]}' is neither a number from 'queue' nor a conversation id.");
+    return Guid.TryParse(parts[1], out var id) ? id : throw new ArgumentException($"'{parts[1]}' is neither a number from 'queue', a conversation id nor 'last'.");
 }
 
 static string Text(string[] parts) => parts.Length > 2 ? parts[2] : throw new ArgumentException("The text is missing.");
@@ -157,6 +168,8 @@ static string Describe(string method, JsonElement p) => method switch
         $"[{p.GetProperty("seq")}] {p.GetProperty("conversationId")} {p.GetProperty("direction")} {p.GetProperty("channel")} {p.GetProperty("kind")} " +
         $"{p.GetProperty("deliveryStatus")}: {p.GetProperty("body")}",
     "MessageUpdated" => $"[{p.GetProperty("seq")}] message {p.GetProperty("id")} is {p.GetProperty("deliveryStatus")} {p.GetProperty("deliveryError")}",
+    "PresenceChanged" => $"[{p.GetProperty("seq")}] {p.GetProperty("displayName")} ({p.GetProperty("accountId")}) is {p.GetProperty("presence")}",
+    "Typing" => $"[{p.GetProperty("seq")}] {p.GetProperty("username")} is typing in {p.GetProperty("conversationId")}",
     _ => p.GetRawText(),
 };
 

@@ -6,30 +6,21 @@ using Inbox.Tests.Infrastructure;
 
 namespace Inbox.Tests.Api;
 
-public sealed class SqliteAccountTests() : AccountTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteAccountTests : AccountTests<SqliteStore>;
 
-public sealed class PostgresAccountTests() : AccountTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresAccountTests : AccountTests<PostgresStore>;
 
-public sealed class SqlServerAccountTests() : AccountTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerAccountTests : AccountTests<SqlServerStore>;
 
 /// <summary>The tenant boundary of accounts: each center's admin, seeded from configuration, manages that center's accounts only.</summary>
-public abstract class AccountTests<TStore> where TStore : TestStore
+public abstract class AccountTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
-    private readonly TStore _store;
-
-    protected AccountTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
-
     [Theory]
     [InlineData("admin")]
     [InlineData("counselor")]
     public async Task An_admin_cannot_create_an_account_in_another_center(string role)
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var north = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
 
         var response = await north.PostAsJsonAsync("/api/users", new { username = $"intruder-{role}", password = TestServer.UserPassword, role, centerId = "south" });
@@ -45,7 +36,7 @@ public abstract class AccountTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Each_center_has_its_own_bootstrap_admin_and_account_changes_are_audited_in_the_accounts_center()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var south = await server.ClientAsAsync(TestServer.SouthAdminUser, TestServer.SouthAdminPassword);
         var north = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
 
@@ -76,7 +67,7 @@ public abstract class AccountTests<TStore> where TStore : TestStore
     [Fact]
     public async Task A_taken_username_is_answered_409_naming_no_center()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var north = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var south = await server.ClientAsAsync(TestServer.SouthAdminUser, TestServer.SouthAdminPassword);
         Assert.Equal(HttpStatusCode.Created, (await north.PostAsJsonAsync("/api/users", new { username = "park.shared", password = TestServer.UserPassword, role = "counselor" })).StatusCode);
@@ -98,7 +89,7 @@ public abstract class AccountTests<TStore> where TStore : TestStore
     {
         var failure = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?> { [key] = value });
+            await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?> { [key] = value });
         });
         Assert.Contains(named, failure.Message);
     }
@@ -108,7 +99,7 @@ public abstract class AccountTests<TStore> where TStore : TestStore
     {
         var failure = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+            await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
             {
                 ["Auth:Bootstrap:Username"] = "legacy-admin",
                 ["Auth:Bootstrap:Password"] = "legacy-lantern-test-7730",

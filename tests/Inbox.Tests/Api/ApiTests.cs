@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Inbox.Tests.Infrastructure;
+using Inbox.Tests.Storage;
 
 namespace Inbox.Tests.Api;
 
@@ -14,19 +15,8 @@ public sealed class PostgresApiTests(ServerFixture<PostgresStore> fixture) : Api
 public sealed class SqlServerApiTests(ServerFixture<SqlServerStore> fixture) : ApiTests<SqlServerStore>(fixture);
 
 /// <summary>Accounts, sign-in, the read API, center isolation and the access log, over real HTTP, on each store.</summary>
-public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
+public abstract class ApiTests<TStore>(ServerFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
-    private readonly ServerFixture<TStore> _fixture;
-
-    protected ApiTests(ServerFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
-
     [Fact]
     public async Task Health_endpoints_are_served_without_signing_in_and_the_openapi_document_to_signed_in_accounts()
     {
@@ -91,7 +81,10 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
     [Fact]
     public async Task Admins_create_and_disable_users_and_a_disabled_users_token_stops_working()
     {
-        var admin = await Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
+        // Its own server on a settable clock: the account-status cache (Auth:Sessions:CheckSeconds, 10 s) is moved past, not waited out.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
+        var admin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var created = await admin.PostAsJsonAsync("/api/users", new { username = "kim.counselor", password = "counselor-pass-1", displayName = "김상담", role = "counselor" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var user = await created.Content.ReadFromJsonAsync<JsonObject>();
@@ -102,15 +95,15 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
         var again = await admin.PostAsJsonAsync("/api/users", new { username = "Kim.Counselor", password = "counselor-pass-1", role = "counselor" });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
-        var counselor = await Server.ClientAsAsync("kim.counselor", "counselor-pass-1");
+        var counselor = await server.ClientAsAsync("kim.counselor", "counselor-pass-1");
         Assert.Equal(HttpStatusCode.OK, (await counselor.GetAsync("/api/conversations")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await counselor.PostAsJsonAsync("/api/users", new { username = "sneaky", password = "sneaky-pass-1", role = "admin" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await counselor.GetAsync("/api/users")).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/users/{user["id"]}/disable", null)).StatusCode);
-        // The account-status cache lives for seconds; wait for the token to be refused rather than sleeping a fixed time.
-        await Eventually(async () => (await counselor.GetAsync("/api/conversations")).StatusCode == HttpStatusCode.Unauthorized);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Server.Client.PostAsJsonAsync("/api/auth/token", new { username = "kim.counselor", password = "counselor-pass-1" })).StatusCode);
+        clock.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await counselor.GetAsync("/api/conversations")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.PostAsJsonAsync("/api/auth/token", new { username = "kim.counselor", password = "counselor-pass-1" })).StatusCode);
     }
 
     [Theory]
@@ -249,16 +242,5 @@ public abstract class ApiTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
             Assert.InRange(record.GetProperty("at").GetDateTimeOffset(), before, DateTimeOffset.UtcNow.AddSeconds(1));
         }
         Assert.Equal(conversationId, read.GetProperty("conversationId").GetString());
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The condition did not become true within 30 seconds.");
-            await Task.Delay(250);
-        }
     }
 }

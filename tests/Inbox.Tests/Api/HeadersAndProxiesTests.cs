@@ -12,19 +12,9 @@ public sealed class PostgresHeadersAndProxiesTests(ServerFixture<PostgresStore> 
 public sealed class SqlServerHeadersAndProxiesTests(ServerFixture<SqlServerStore> fixture) : HeadersAndProxiesTests<SqlServerStore>(fixture);
 
 /// <summary>The headers every answer carries, who may tell the server a client's address, and what Production refuses to start with.</summary>
-public abstract class HeadersAndProxiesTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
+public abstract class HeadersAndProxiesTests<TStore>(ServerFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
     private const string ForgedAddress = "203.0.113.77";
-    private readonly ServerFixture<TStore> _fixture;
-
-    protected HeadersAndProxiesTests(ServerFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
 
     [Fact]
     public async Task An_api_body_over_1_MiB_is_refused_413_before_it_is_read()
@@ -67,24 +57,24 @@ public abstract class HeadersAndProxiesTests<TStore> : IClassFixture<ServerFixtu
         var openapi = await admin.GetFromJsonAsync<JsonObject>("/openapi/v1.json");
         Assert.True(openapi!["paths"]!.AsObject().ContainsKey("/api/conversations"));
 
-        await using var production = await TestServer.StartAsync(_fixture.Store, new Dictionary<string, string?>
+        await using var production = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["Channels:Sms:Twilio:PublicBaseUrl"] = "https://inbox.example.go.kr",
         }, environment: "Production");
         Assert.Equal(HttpStatusCode.Unauthorized, (await production.Client.GetAsync("/openapi/v1.json")).StatusCode);
 
-        await using var development = await TestServer.StartAsync(_fixture.Store, environment: "Development");
+        await using var development = await TestServer.StartAsync(Store, environment: "Development");
         Assert.Equal(HttpStatusCode.OK, (await development.Client.GetAsync("/openapi/v1.json")).StatusCode);
     }
 
     [Fact]
     public async Task In_production_twilio_without_a_public_base_url_stops_start_up_with_a_clear_message()
     {
-        var refused = await Assert.ThrowsAnyAsync<Exception>(() => TestServer.StartAsync(_fixture.Store, environment: "Production"));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => TestServer.StartAsync(Store, environment: "Production"));
         Assert.Contains("Channels:Sms:Twilio:PublicBaseUrl", refused.Message);
 
         // Without Twilio there is nothing to sign, and nothing to refuse.
-        await using var withoutTwilio = await TestServer.StartAsync(_fixture.Store, new Dictionary<string, string?> { ["Channels:Sms:Twilio:AuthToken"] = null }, environment: "Production");
+        await using var withoutTwilio = await TestServer.StartAsync(Store, new Dictionary<string, string?> { ["Channels:Sms:Twilio:AuthToken"] = null }, environment: "Production");
         Assert.Equal(HttpStatusCode.OK, (await withoutTwilio.Client.GetAsync("/health/live")).StatusCode);
     }
 
@@ -92,7 +82,7 @@ public abstract class HeadersAndProxiesTests<TStore> : IClassFixture<ServerFixtu
     public async Task A_forged_forwarded_for_from_a_peer_that_is_not_a_configured_proxy_changes_neither_the_audit_ip_nor_the_rate_limit()
     {
         // Even with the framework's switch on, only the configured proxy (not this loopback client) is believed.
-        await using var server = await TestServer.StartAsync(_fixture.Store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["FORWARDEDHEADERS_ENABLED"] = "true",
             ["ForwardedHeaders:KnownProxies:0"] = "10.9.8.7",
@@ -111,7 +101,7 @@ public abstract class HeadersAndProxiesTests<TStore> : IClassFixture<ServerFixtu
     [Fact]
     public async Task From_a_configured_proxy_the_forwarded_address_is_the_clients_for_the_audit_log_and_the_rate_limit()
     {
-        await using var server = await TestServer.StartAsync(_fixture.Store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
             ["Webhooks:RateLimitPerSecond"] = "2",
@@ -133,7 +123,7 @@ public abstract class HeadersAndProxiesTests<TStore> : IClassFixture<ServerFixtu
     [Fact]
     public async Task Known_networks_are_configurable_too()
     {
-        await using var server = await TestServer.StartAsync(_fixture.Store, new Dictionary<string, string?> { ["ForwardedHeaders:KnownNetworks:0"] = "127.0.0.0/8" });
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?> { ["ForwardedHeaders:KnownNetworks:0"] = "127.0.0.0/8" });
         await ReadConversationAsync(server, ForgedAddress);
         Assert.True(await server.CountAsync("audit_log", "source_ip = @ip", new { ip = ForgedAddress }) >= 1);
     }

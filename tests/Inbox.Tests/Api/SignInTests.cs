@@ -6,24 +6,15 @@ using Inbox.Tests.Infrastructure;
 
 namespace Inbox.Tests.Api;
 
-public sealed class SqliteSignInTests() : SignInTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteSignInTests : SignInTests<SqliteStore>;
 
-public sealed class PostgresSignInTests() : SignInTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresSignInTests : SignInTests<PostgresStore>;
 
-public sealed class SqlServerSignInTests() : SignInTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerSignInTests : SignInTests<SqlServerStore>;
 
 /// <summary>Sign-in limits, lock-out and the password rules, over real HTTP, with limits made small by configuration.</summary>
-public abstract class SignInTests<TStore> where TStore : TestStore
+public abstract class SignInTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
-    private readonly TStore _store;
-
-    protected SignInTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
-
     private static Task<HttpResponseMessage> SignInAsync(HttpClient client, string username, string password) =>
         client.PostAsJsonAsync("/api/auth/token", new { username, password });
 
@@ -37,7 +28,7 @@ public abstract class SignInTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Failed_sign_ins_from_one_address_are_limited_and_answered_429_with_retry_after()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?> { ["Auth:SignIn:FailuresPerAddress"] = "4" });
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?> { ["Auth:SignIn:FailuresPerAddress"] = "4" });
         using var attacker = server.ClientFrom("127.0.0.3");
 
         for (var i = 0; i < 4; i++)
@@ -53,7 +44,7 @@ public abstract class SignInTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Wrong_passwords_lock_a_username_for_that_address_only_so_nobody_can_lock_out_the_admin()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?> { ["Auth:SignIn:FailuresPerUsernameAndAddress"] = "3" });
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?> { ["Auth:SignIn:FailuresPerUsernameAndAddress"] = "3" });
         using var attacker = server.ClientFrom("127.0.0.4");
 
         for (var i = 0; i < 10; i++)
@@ -77,7 +68,7 @@ public abstract class SignInTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Twenty_counselors_behind_one_address_sign_in_at_nine_without_being_throttled()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?> { ["Auth:SignIn:MaxConcurrentHashes"] = "1" });
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?> { ["Auth:SignIn:MaxConcurrentHashes"] = "1" });
         var names = Enumerable.Range(1, 20).Select(i => $"counselor.{i:00}").ToList();
         foreach (var name in names)
             await CreateAsync(server, name);
@@ -95,7 +86,7 @@ public abstract class SignInTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Password_hashes_beyond_the_server_wide_cap_and_its_queue_are_answered_429_with_retry_after()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["Auth:SignIn:MaxConcurrentHashes"] = "1",
             ["Auth:SignIn:HashQueueLimit"] = "0",
@@ -121,7 +112,7 @@ public abstract class SignInTests<TStore> where TStore : TestStore
     [InlineData("password", 129)]
     public async Task An_oversized_username_or_password_is_refused_with_400_naming_the_field(string field, int length)
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var big = new string('a', length);
 
         var response = await server.Client.PostAsJsonAsync("/api/auth/token", field == "username"
@@ -138,7 +129,7 @@ public abstract class SignInTests<TStore> where TStore : TestStore
     [InlineData("password", 100_000)]
     public async Task A_sign_in_body_over_4_KiB_is_refused_413_unread(string field, int length)
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var big = new string('a', length);
 
         var response = await server.Client.PostAsJsonAsync("/api/auth/token", field == "username"
@@ -166,7 +157,7 @@ public abstract class SignInTests<TStore> where TStore : TestStore
     [InlineData("1qaz2wsx3edc", "common keyboard walk")]
     public async Task A_weak_password_is_refused_naming_the_password_field(string password, string why)
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var admin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
 
         var response = await admin.PostAsJsonAsync("/api/users", new { username = "kim.rule", password, role = "counselor" });
@@ -182,7 +173,7 @@ public abstract class SignInTests<TStore> where TStore : TestStore
     [InlineData("Tr0ub4dor&3xyz")]
     public async Task A_long_uncommon_password_is_accepted(string password)
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         await CreateAsync(server, "lee.fine", password);
         Assert.Equal(HttpStatusCode.OK, (await SignInAsync(server.Client, "lee.fine", password)).StatusCode);
     }

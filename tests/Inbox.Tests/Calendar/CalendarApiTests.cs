@@ -8,33 +8,25 @@ using Inbox.Tests.Storage;
 
 namespace Inbox.Tests.Calendar;
 
-public sealed class SqliteCalendarApiTests() : CalendarApiTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteCalendarApiTests : CalendarApiTests<SqliteStore>;
 
-public sealed class PostgresCalendarApiTests() : CalendarApiTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresCalendarApiTests : CalendarApiTests<PostgresStore>;
 
-public sealed class SqlServerCalendarApiTests() : CalendarApiTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerCalendarApiTests : CalendarApiTests<SqlServerStore>;
 
 /// <summary>
 /// Whose calendar a center's admin may change (its own closures only; the nationwide days are the operator's), that every
 /// change is audited in the center it changes, and that no calendar — however closed — stops intake. Real HTTP, each store.
 /// </summary>
-public abstract class CalendarApiTests<TStore> where TStore : TestStore
+public abstract class CalendarApiTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     // Monday 2026-11-30 10:00 in Seoul: an ordinary working day.
     private static readonly DateTimeOffset MondayMorning = new(2026, 11, 30, 10, 0, 0, TimeSpan.FromHours(9));
-    private readonly TStore _store;
-
-    protected CalendarApiTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
 
     [Fact]
     public async Task A_center_admin_cannot_add_a_temporary_holiday_to_every_centers_calendar()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var northAdmin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var southAdmin = await server.ClientForNewUserAsync("admin", center: "south");
 
@@ -54,7 +46,7 @@ public abstract class CalendarApiTests<TStore> where TStore : TestStore
     [Fact]
     public async Task A_center_admin_changes_its_own_closures_only_and_each_change_is_audited_in_that_center()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var northAdmin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var southAdmin = await server.ClientForNewUserAsync("admin", center: "south");
         var added = await northAdmin.PostAsJsonAsync("/api/calendar/days", new { date = "2026-12-24", name = "북부 내부 교육", kind = "closure" });
@@ -86,7 +78,7 @@ public abstract class CalendarApiTests<TStore> where TStore : TestStore
     [Fact]
     public async Task The_operator_sets_temporary_holidays_of_every_center_in_configuration()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["Calendar:TemporaryHolidays:0:Date"] = "2026-12-24",
             ["Calendar:TemporaryHolidays:0:Name"] = "임시공휴일(시험)",
@@ -112,7 +104,7 @@ public abstract class CalendarApiTests<TStore> where TStore : TestStore
     public async Task A_calendar_with_no_working_time_left_still_takes_every_message_with_a_wall_clock_deadline()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         // Bad data: north is closed every day for the next 800 days (and one row is not even a date).
         var days = Enumerable.Range(0, 800).Select(i => DateOnly.FromDateTime(MondayMorning.DateTime).AddDays(i).ToString("yyyy-MM-dd")).Append("2026-02-30");
         await ExecuteAsync(server,
@@ -148,7 +140,7 @@ public abstract class CalendarApiTests<TStore> where TStore : TestStore
     {
         // The schema before 0004, with what the old API let admins write: a closure (twice, by two admins at once) and a
         // "temporary" day of every center.
-        await using var before = await StoreHarness.CreateAsync(_store, CancellationToken.None, lastVersion: 3);
+        await using var before = await StoreHarness.CreateAsync(Store, CancellationToken.None, lastVersion: 3);
         var now = DateTimeOffset.UtcNow;
         await before.ExecuteAsync(
             "INSERT INTO calendar_days (id, center_id, day, name, kind, created_by, created_at) VALUES (@id, @center, @day, @name, @kind, NULL, @now)",
@@ -159,7 +151,7 @@ public abstract class CalendarApiTests<TStore> where TStore : TestStore
                 new { id = Ids.New(), center = (string?)null, day = "2026-12-31", name = "임시공휴일", kind = "temporary", now },
             });
 
-        await using var server = await TestServer.StartAsync(_store, connectionString: before.ConnectionString);
+        await using var server = await TestServer.StartAsync(Store, connectionString: before.ConnectionString);
         var northAdmin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var southCounselor = await server.ClientForNewUserAsync("counselor", center: "south");
 
@@ -195,17 +187,8 @@ public sealed class PostgresCalendarRangeTests(ServerFixture<PostgresStore> fixt
 public sealed class SqlServerCalendarRangeTests(ServerFixture<SqlServerStore> fixture) : CalendarRangeTests<SqlServerStore>(fixture);
 
 /// <summary>Dates outside what the calendar covers are a clear 400 naming the supported range, on every calendar endpoint.</summary>
-public abstract class CalendarRangeTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
+public abstract class CalendarRangeTests<TStore>(ServerFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
-    private readonly ServerFixture<TStore> _fixture;
-
-    protected CalendarRangeTests(ServerFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
     [Theory]
     [InlineData("/api/calendar/due?line=text24&at=9999-12-31T23:59:59%2B09:00", "at")]
     [InlineData("/api/calendar/due?line=callback&at=9999-12-31T23:59:59Z", "at")]
@@ -220,7 +203,7 @@ public abstract class CalendarRangeTests<TStore> : IClassFixture<ServerFixture<T
     [InlineData("/api/calendar/holidays?year=0001", "year")]
     public async Task A_date_outside_the_calendar_is_a_400_naming_the_supported_range(string query, string field)
     {
-        var admin = await _fixture.Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
+        var admin = await Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
 
         await AssertOutOfRangeAsync(await admin.GetAsync(query), field);
     }
@@ -232,7 +215,7 @@ public abstract class CalendarRangeTests<TStore> : IClassFixture<ServerFixture<T
     [InlineData("1999-12-31")]
     public async Task A_closure_outside_the_calendar_is_a_400_naming_the_supported_range_and_adds_nothing(string date)
     {
-        var admin = await _fixture.Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
+        var admin = await Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
 
         await AssertOutOfRangeAsync(await admin.PostAsJsonAsync("/api/calendar/days", new { date, name = "휴관", kind = "closure" }), "date");
         Assert.DoesNotContain((await admin.GetFromJsonAsync<JsonElement>("/api/calendar/days")).EnumerateArray(), d => d.GetProperty("day").GetString() == date);
@@ -241,7 +224,7 @@ public abstract class CalendarRangeTests<TStore> : IClassFixture<ServerFixture<T
     [Fact]
     public async Task The_last_covered_day_answers_with_the_wall_clock_fallback_rather_than_failing()
     {
-        var admin = await _fixture.Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
+        var admin = await Server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
 
         var due = await admin.GetFromJsonAsync<JsonElement>($"/api/calendar/due?line=text24&at={Uri.EscapeDataString("2050-12-30T17:00:00+09:00")}");
 

@@ -3,9 +3,12 @@ using Inbox.Storage;
 namespace Inbox.Tests.Infrastructure;
 
 /// <summary>One server with a fresh database per test class; skipped (with the reason) when the store is not available here.</summary>
-public sealed class ServerFixture<TStore> : IAsyncLifetime where TStore : TestStore, new()
+public class ServerFixture<TStore> : IAsyncLifetime where TStore : TestStore, new()
 {
     private TestServer? _server;
+
+    /// <summary>What this fixture's server runs with on top of <see cref="TestServer.Settings"/>.</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
 
     public TStore Store { get; } = new();
 
@@ -14,7 +17,7 @@ public sealed class ServerFixture<TStore> : IAsyncLifetime where TStore : TestSt
     public async ValueTask InitializeAsync()
     {
         if (Store.SkipReason is null)
-            _server = await TestServer.StartAsync(Store);
+            _server = await TestServer.StartAsync(Store, Settings);
     }
 
     public async ValueTask DisposeAsync()
@@ -41,13 +44,15 @@ public static class StoreQueries
         return (await s.SingleOrDefaultAsync<T>(sql, args, CancellationToken.None))!;
     }
 
+    /// <summary>Waits until every reply and automatic message has left (or failed for good): the outbox holds nothing open.</summary>
+    public static Task OutboxEmptyAsync(this TestServer server) =>
+        Eventually.UntilAsync(async () => await server.CountAsync("outbox", "completed_at IS NULL") == 0, "the outbox emptied");
+
     /// <summary>Row counts of everything a webhook may write, to prove a refused request changed nothing.</summary>
     public static async Task<string> SnapshotAsync(this TestServer server)
     {
         // Automatic replies leave after the commit and add their delivery events: let that finish first.
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
-        while (await server.CountAsync("outbox", "completed_at IS NULL") > 0 && DateTimeOffset.UtcNow < deadline)
-            await Task.Delay(50);
+        await server.OutboxEmptyAsync();
         string[] tables = ["contacts", "channel_identities", "conversations", "messages", "attachments", "transcript_segments", "conversation_events"];
         var counts = new List<string>();
         foreach (var table in tables)

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Inbox.Tests.Infrastructure;
 
@@ -74,7 +75,11 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(settings);
             if (clock is not null)
+            {
                 builder.Services.AddSingleton(clock);
+                // The memory cache (the account-status cache) expires by the same clock: a test moves past it, not waits it out.
+                builder.Services.Configure<MemoryCacheOptions>(o => o.Clock = new CacheClock(clock));
+            }
             services?.Invoke(builder.Services);
             builder.Logging.AddProvider(logs);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -202,8 +207,13 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         if (sqlServer)
-            await SqlServerStore.DropDatabaseAsync(ConnectionString);
+            await new SqlServerStore().DropDatabaseAsync(ConnectionString);
     }
 
     private sealed record TokenAnswer(string AccessToken, DateTimeOffset ExpiresAt);
+
+    private sealed class CacheClock(TimeProvider clock) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => clock.GetUtcNow();
+    }
 }

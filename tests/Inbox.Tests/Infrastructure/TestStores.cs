@@ -1,5 +1,6 @@
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
+using Inbox.Storage;
 using Npgsql;
 
 namespace Inbox.Tests.Infrastructure;
@@ -13,6 +14,12 @@ public abstract class TestStore
     public virtual string? SkipReason => null;
 
     public abstract Task<string> CreateDatabaseAsync();
+
+    /// <summary>The application's dialect for a database of this store.</summary>
+    public abstract SqlDialect Dialect(string connectionString);
+
+    /// <summary>Removes a database <see cref="CreateDatabaseAsync"/> made, ending its pooled connections first.</summary>
+    public abstract Task DropDatabaseAsync(string connectionString);
 
     /// <summary>A fresh database whose availability the test controls.</summary>
     public abstract Task<StoreOutage> CreateInterruptibleDatabaseAsync();
@@ -39,6 +46,23 @@ public sealed class SqliteStore : TestStore
         var directory = Path.Combine(Path.GetTempPath(), "inbox-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         return Task.FromResult(new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "inbox.db") }.ToString());
+    }
+
+    public override SqlDialect Dialect(string connectionString) => new SqliteDialect(connectionString);
+
+    public override Task DropDatabaseAsync(string connectionString)
+    {
+        using (var connection = new SqliteConnection(connectionString))
+            SqliteConnection.ClearPool(connection);
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(new SqliteConnectionStringBuilder(connectionString).DataSource)!, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A temp file left behind is harmless.
+        }
+        return Task.CompletedTask;
     }
 
     public override async Task<StoreOutage> CreateInterruptibleDatabaseAsync() => new FolderOutage(await CreateDatabaseAsync());
@@ -86,6 +110,18 @@ public sealed class PostgresStore : TestStore
             await create.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(AdminConnection) { Database = name, Pooling = true }.ToString();
+    }
+
+    public override SqlDialect Dialect(string connectionString) => new PostgresDialect(connectionString);
+
+    public override async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using var connection = new NpgsqlConnection(AdminConnection);
+        await connection.OpenAsync();
+        // FORCE ends the pooled connections of the dialect too, so test databases do not use up max_connections.
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
     }
 
     public override async Task<StoreOutage> CreateInterruptibleDatabaseAsync()
@@ -139,8 +175,9 @@ public sealed class SqlServerStore : TestStore
         return new SqlConnectionStringBuilder(AdminConnection) { InitialCatalog = name, Pooling = true }.ConnectionString;
     }
 
-    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>, ending its open connections first.</summary>
-    public static async Task DropDatabaseAsync(string connectionString)
+    public override SqlDialect Dialect(string connectionString) => new SqlServerDialect(connectionString);
+
+    public override async Task DropDatabaseAsync(string connectionString)
     {
         var name = new SqlConnectionStringBuilder(connectionString).InitialCatalog;
         SqlConnection.ClearAllPools();

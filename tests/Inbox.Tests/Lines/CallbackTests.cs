@@ -8,31 +8,23 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Lines;
 
-public sealed class SqliteCallbackTests() : CallbackTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteCallbackTests : CallbackTests<SqliteStore>;
 
-public sealed class PostgresCallbackTests() : CallbackTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresCallbackTests : CallbackTests<PostgresStore>;
 
-public sealed class SqlServerCallbackTests() : CallbackTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerCallbackTests : CallbackTests<SqlServerStore>;
 
 /// <summary>Switching from text to a phone call, with a settable clock, on each store.</summary>
-public abstract class CallbackTests<TStore> where TStore : TestStore
+public abstract class CallbackTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly DateTimeOffset MondayMorning = new(2026, 11, 30, 10, 0, 0, TimeSpan.FromHours(9));
-    private readonly TStore _store;
-
-    protected CallbackTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
 
     [Fact]
     public async Task A_kakao_chat_asks_for_a_call_gives_the_number_and_the_call_completes_it_in_the_same_conversation()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
 
@@ -94,7 +86,7 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
     public async Task Asking_in_words_requests_a_call_but_asking_for_a_number_does_not()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
 
         var question = await server.SmsAsync(Payloads.RandomMobile().Dashed, "센터 전화번호 알려주세요");
         Assert.Equal(0, await server.CountAsync("callback_requests", "conversation_id = @question", new { question }));
@@ -110,7 +102,7 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
     public async Task A_counselor_offers_a_call_unanswered_attempts_are_counted_and_an_overdue_callback_breaches()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         await using var manager = await HubUser.CreateAsync(server, "manager");
         var resident = Payloads.RandomMobile();
@@ -145,7 +137,7 @@ public abstract class CallbackTests<TStore> where TStore : TestStore
     public async Task A_missed_call_opens_a_callback_request_that_the_next_answered_call_completes()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         var resident = Payloads.RandomMobile();
 
         var missed = await server.CallAsync("inbound", resident.Compact, "missed");

@@ -6,33 +6,25 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Lines;
 
-public sealed class SqliteChatIdentityTests() : ChatIdentityTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteChatIdentityTests : ChatIdentityTests<SqliteStore>;
 
-public sealed class PostgresChatIdentityTests() : ChatIdentityTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresChatIdentityTests : ChatIdentityTests<PostgresStore>;
 
-public sealed class SqlServerChatIdentityTests() : ChatIdentityTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerChatIdentityTests : ChatIdentityTests<SqlServerStore>;
 
 /// <summary>A chat user is not a verified resident: a number typed in a chat is a claim, joining records is a counselor's act.</summary>
-public abstract class ChatIdentityTests<TStore> where TStore : TestStore
+public abstract class ChatIdentityTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly DateTimeOffset MondayMorning = new(2026, 11, 30, 10, 0, 0, TimeSpan.FromHours(9));
     private const string Disclosure = "남편이 또 때렸어요. 집에 못 들어가겠어요";
     private const string ShelterReply = "오늘 밤 머무실 수 있는 쉼터를 연결해 드릴게요. 주소는 문자로 보내드립니다.";
-    private readonly TStore _store;
-
-    protected ChatIdentityTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
 
     [Fact]
     public async Task A_stranger_who_types_a_residents_number_in_a_chat_gets_none_of_their_record_and_none_of_their_replies()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var shelter = await HubUser.CreateAsync(server, "counselor");
         await using var chatDesk = await HubUser.CreateAsync(server, "counselor");
 
@@ -95,7 +87,7 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
     public async Task The_assignee_links_the_chat_to_the_resident_after_verifying_them_on_the_call_and_the_link_is_audited_with_the_reason()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         await using var manager = await HubUser.CreateAsync(server, "manager");
         var a = Payloads.RandomMobile();
@@ -161,7 +153,7 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
     public async Task A_manager_links_a_chat_through_the_hub_to_the_number_they_verified_and_texts_from_it_then_join_the_chat()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var manager = await HubUser.CreateAsync(server, "manager");
         var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
         var chat = await server.KakaoAsync(userKey, "전화 부탁드려요");
@@ -202,7 +194,7 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
     public async Task Links_of_one_new_number_from_several_chats_at_once_give_it_to_one_record_and_refuse_the_others_with_409()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var manager = await HubUser.CreateAsync(server, "manager");
         var chats = new List<Guid>();
         for (var i = 0; i < 6; i++)
@@ -221,7 +213,7 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
     public async Task Only_the_assignee_or_a_manager_of_the_same_center_links_records_and_a_refused_link_changes_nothing()
     {
         var clock = new ManualClock(MondayMorning);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var assignee = await HubUser.CreateAsync(server, "counselor");
         await using var colleague = await HubUser.CreateAsync(server, "counselor");
         await using var manager = await HubUser.CreateAsync(server, "manager");
@@ -280,7 +272,7 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
         var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
         string connectionString;
         Guid chat, chatContact;
-        await using (var before = await TestServer.StartAsync(_store, clock: clock))
+        await using (var before = await TestServer.StartAsync(Store, clock: clock))
         {
             connectionString = before.ConnectionString;
             await before.SmsAsync(texter.Dashed, "장애인 활동지원 문의");
@@ -302,7 +294,7 @@ public abstract class ChatIdentityTests<TStore> where TStore : TestStore
             Assert.Equal(chat, await before.SmsAsync(typed.Dashed, "여보세요")); // the hole: a text from the typed number joins the chat
         }
 
-        await using var after = await TestServer.StartAsync(_store, connectionString: connectionString, clock: clock);
+        await using var after = await TestServer.StartAsync(Store, connectionString: connectionString, clock: clock);
         Assert.Equal(0, await after.CountAsync("channel_identities", "source = 'resident'"));
         Assert.Equal(1, await after.CountAsync("contacts", "id = @chatContact AND phone IS NULL", new { chatContact }));
         Assert.Equal(1, await after.CountAsync("channel_identities i JOIN contacts k ON k.id = i.contact_id", "k.phone = @E164 AND i.channel = 'sms'", new { texter.E164 }));

@@ -8,32 +8,24 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Lines;
 
-public sealed class SqliteDeadlineTests() : DeadlineTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteDeadlineTests : DeadlineTests<SqliteStore>;
 
-public sealed class PostgresDeadlineTests() : DeadlineTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresDeadlineTests : DeadlineTests<PostgresStore>;
 
-public sealed class SqlServerDeadlineTests() : DeadlineTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerDeadlineTests : DeadlineTests<SqlServerStore>;
 
 /// <summary>Deadlines, automatic replies and breaches on the lines, with a settable clock, on each store.</summary>
-public abstract class DeadlineTests<TStore> where TStore : TestStore
+public abstract class DeadlineTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly DateTimeOffset SaturdayNight = new(2026, 11, 28, 22, 0, 0, TimeSpan.FromHours(9));
     private static readonly DateTimeOffset MondayClose = new(2026, 11, 30, 18, 0, 0, TimeSpan.FromHours(9));
-    private readonly TStore _store;
-
-    protected DeadlineTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
 
     [Fact]
     public async Task An_sms_on_saturday_night_is_acknowledged_due_monday_at_closing_and_breaches_then()
     {
         var clock = new ManualClock(SaturdayNight);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var manager = await HubUser.CreateAsync(server, "manager");
         var resident = Payloads.RandomMobile();
 
@@ -75,7 +67,7 @@ public abstract class DeadlineTests<TStore> where TStore : TestStore
     public async Task A_kakao_chat_out_of_hours_gets_one_closed_reply_per_closed_period_and_the_text_line_deadline()
     {
         var clock = new ManualClock(SaturdayNight);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         var userKey = "u-" + Guid.NewGuid().ToString("N")[..12];
 
         var first = await server.KakaoAsync(userKey, "상담 가능한가요?");
@@ -96,7 +88,7 @@ public abstract class DeadlineTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Administrators_add_and_remove_closures_and_the_deadlines_follow_without_a_restart()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var admin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var at = Uri.EscapeDataString(SaturdayNight.ToString("O"));
         var before = await admin.GetFromJsonAsync<JsonElement>($"/api/calendar/due?line=text24&at={at}");
@@ -131,7 +123,7 @@ public abstract class DeadlineTests<TStore> where TStore : TestStore
     public async Task A_message_signalling_danger_to_life_is_urgent_at_any_hour_tops_the_queue_and_alerts_managers()
     {
         var clock = new ManualClock(SaturdayNight);
-        await using var server = await TestServer.StartAsync(_store, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, clock: clock);
         await using var manager = await HubUser.CreateAsync(server, "manager");
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
 

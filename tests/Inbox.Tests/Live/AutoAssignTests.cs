@@ -6,28 +6,20 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Live;
 
-public sealed class SqliteAutoAssignTests() : AutoAssignTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteAutoAssignTests : AutoAssignTests<SqliteStore>;
 
-public sealed class PostgresAutoAssignTests() : AutoAssignTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresAutoAssignTests : AutoAssignTests<PostgresStore>;
 
-public sealed class SqlServerAutoAssignTests() : AutoAssignTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerAutoAssignTests : AutoAssignTests<SqlServerStore>;
 
-public abstract class AutoAssignTests<TStore> where TStore : TestStore
+public abstract class AutoAssignTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly TStore _store;
-
-    protected AutoAssignTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
 
     [Fact]
     public async Task New_conversations_go_to_available_counselors_under_capacity_and_freed_capacity_takes_the_oldest_waiting()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["Centers:0:AutoAssign:Enabled"] = "true",
             ["Centers:0:AutoAssign:Capacity"] = "1",
@@ -41,7 +33,7 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
         await away.Hub.InvokeAsync("SetPresence", "away");
         await gone.Hub.InvokeAsync("SetPresence", "available");
         await gone.DisposeAsync(); // the last connection closing makes a counselor offline
-        await Eventually(async () => await server.CountAsync("accounts", "id = @AccountId AND presence = 'offline'", new { gone.AccountId }) == 1);
+        await Eventually.UntilAsync(async () => await server.CountAsync("accounts", "id = @AccountId AND presence = 'offline'", new { gone.AccountId }) == 1, Wait, "the departed counselor offline");
 
         var first = await server.SmsAsync(Payloads.RandomMobile().Dashed, "첫 번째");
         var second = await server.SmsAsync(Payloads.RandomMobile().Dashed, "두 번째");
@@ -64,7 +56,7 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Ties_take_turns()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["Centers:0:AutoAssign:Enabled"] = "true",
             ["Centers:0:AutoAssign:Capacity"] = "2",
@@ -86,7 +78,7 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Without_the_setting_nothing_is_assigned_automatically()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         await using var a = await HubUser.CreateAsync(server, "counselor");
         await a.Hub.InvokeAsync("SetPresence", "available");
         var conversation = await server.SmsAsync(Payloads.RandomMobile().Dashed, "문의");
@@ -97,25 +89,7 @@ public abstract class AutoAssignTests<TStore> where TStore : TestStore
 
     private static async Task<Guid> AssigneeAsync(TestServer server, Guid conversationId)
     {
-        Guid? assignee = null;
-        await Eventually(async () =>
-        {
-            var database = server.Services.GetRequiredService<Inbox.Storage.Database>();
-            await using var s = await database.ReadAsync(CancellationToken.None);
-            assignee = await s.ScalarAsync<Guid?>("SELECT assignee_id FROM conversations WHERE id = @conversationId", new { conversationId }, CancellationToken.None);
-            return assignee is not null;
-        });
-        return assignee!.Value;
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The condition did not become true in time.");
-            await Task.Delay(50);
-        }
+        return await Eventually.ValueAsync(() => server.SingleAsync<Guid?>("SELECT assignee_id FROM conversations WHERE id = @conversationId", new { conversationId }),
+            $"conversation {conversationId} assigned");
     }
 }

@@ -14,37 +14,21 @@ public sealed class PostgresBoundsTests(BoundsFixture<PostgresStore> fixture) : 
 public sealed class SqlServerBoundsTests(BoundsFixture<SqlServerStore> fixture) : BoundsTests<SqlServerStore>(fixture);
 
 /// <summary>A server with small bounds, so a test reaches each of them with a handful of messages.</summary>
-public sealed class BoundsFixture<TStore> : IAsyncLifetime where TStore : TestStore, new()
+public sealed class BoundsFixture<TStore> : ServerFixture<TStore> where TStore : TestStore, new()
 {
     public const int ScanLimit = 5;
     public const int ReloadDistance = 60;
     public const int PageSize = 2;
     public const int MaxConnections = 2;
 
-    private TestServer? _server;
-
-    public TStore Store { get; } = new();
-
-    public TestServer Server => _server ?? throw new InvalidOperationException(Store.SkipReason ?? "The server did not start.");
-
-    public async ValueTask InitializeAsync()
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        if (Store.SkipReason is null)
-            _server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
-            {
-                ["Hub:CatchUp:ScanLimit"] = ScanLimit.ToString(),
-                ["Hub:CatchUp:ReloadDistance"] = ReloadDistance.ToString(),
-                ["Hub:Queue:PageSize"] = PageSize.ToString(),
-                ["Hub:MaxConnectionsPerAccount"] = MaxConnections.ToString(),
-                ["Reports:MaxConcurrentPerCenter"] = "1",
-            });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-            await _server.DisposeAsync();
-    }
+        ["Hub:CatchUp:ScanLimit"] = ScanLimit.ToString(),
+        ["Hub:CatchUp:ReloadDistance"] = ReloadDistance.ToString(),
+        ["Hub:Queue:PageSize"] = PageSize.ToString(),
+        ["Hub:MaxConnectionsPerAccount"] = MaxConnections.ToString(),
+        ["Reports:MaxConcurrentPerCenter"] = "1",
+    };
 }
 
 /// <summary>
@@ -52,19 +36,9 @@ public sealed class BoundsFixture<TStore> : IAsyncLifetime where TStore : TestSt
 /// idle presence costs no write, only the assignee or a manager can make the center contact a resident, and what a push
 /// shows a counselor is in the access log once per resident and day.
 /// </summary>
-public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>> where TStore : TestStore, new()
+public abstract class BoundsTests<TStore>(BoundsFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<BoundsFixture<TStore>> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private readonly BoundsFixture<TStore> _fixture;
-
-    protected BoundsTests(BoundsFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
 
     [Fact]
     public async Task A_counselor_pushed_a_residents_messages_on_two_connections_has_one_access_record_for_that_resident_that_day()
@@ -84,7 +58,7 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         // The records are written in order, off the push path: once a later resident's record is there, the first one's are all written.
         var marker = await Server.SmsAsync(Payloads.RandomMobile().Dashed, "다른 주민");
         var markerContact = await ContactOfAsync(marker);
-        await EventuallyAsync(async () => await PushRecordsAsync(counselor.AccountId, markerContact) == 1);
+        await Eventually.UntilAsync(async () => await PushRecordsAsync(counselor.AccountId, markerContact) == 1, Wait, "the marker resident's push recorded");
 
         Assert.Equal(1, await PushRecordsAsync(counselor.AccountId, contactId));
         var record = await Server.SingleAsync<AccessRow>(
@@ -103,7 +77,7 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         var resident = Payloads.RandomMobile();
         var conversationId = await Server.SmsAsync(resident.Dashed, "첫 문의");
         await owner.Hub.InvokeAsync("Claim", conversationId);
-        await EventuallyAsync(async () => await Server.CountAsync("outbox", "completed_at IS NULL") == 0);
+        await Server.OutboxEmptyAsync();
         var start = (await other.Hub.InvokeAsync<JsonElement>("GetQueue")).GetProperty("seq").GetInt64();
 
         // Events the other counselor may not see (another counselor's conversation), numbered with gaps as a renumbering store might.
@@ -114,7 +88,7 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
                 await BumpSequenceAsync(1000);
         }
         var visible = await Server.SmsAsync(Payloads.RandomMobile().Dashed, "대기열 문의");
-        await EventuallyAsync(async () => await Server.CountAsync("outbox", "completed_at IS NULL") == 0);
+        await Server.OutboxEmptyAsync();
         var head = await HeadAsync();
 
         var calls = 0;
@@ -219,12 +193,12 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         // The two open ones still work; closing one makes room for another.
         await counselor.Hub.InvokeAsync<JsonElement>("GetQueue");
         await second.Hub.DisposeAsync();
-        await EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             await using var again = await counselor.ReconnectAsync(Server);
             try { await again.Hub.InvokeAsync<JsonElement>("GetQueue"); return true; }
             catch (Exception) { return false; }
-        });
+        }, Wait, "a connection accepted again once one closed");
     }
 
     [Fact]
@@ -232,7 +206,7 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
     {
         await using var counselor = await HubUser.CreateAsync(Server, "counselor");
         await counselor.Hub.InvokeAsync("SetPresence", "available");
-        await EventuallyAsync(async () => await Server.CountAsync("accounts", "id = @AccountId AND presence = 'available'", new { counselor.AccountId }) == 1);
+        await Eventually.UntilAsync(async () => await Server.CountAsync("accounts", "id = @AccountId AND presence = 'available'", new { counselor.AccountId }) == 1, Wait, "the counselor available");
         var events = await Server.CountAsync("conversation_events", "type = 'presence.changed' AND actor_id = @AccountId", new { counselor.AccountId });
 
         // Another transaction keeps writers of accounts waiting (SQLite: the one write lock; PostgreSQL and SQL Server: a
@@ -312,17 +286,6 @@ public abstract class BoundsTests<TStore> : IClassFixture<BoundsFixture<TStore>>
         await using var s = await Server.Services.GetRequiredService<Database>().BeginAsync(CancellationToken.None);
         await s.ExecuteAsync("UPDATE event_sequence SET value = value + @by WHERE id = 1", new { by }, CancellationToken.None);
         await s.CommitAsync(CancellationToken.None);
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The condition did not become true in time.");
-            await Task.Delay(50);
-        }
     }
 
     private sealed record AccessRow

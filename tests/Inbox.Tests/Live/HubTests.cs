@@ -18,19 +18,9 @@ public sealed class PostgresHubTests(ServerFixture<PostgresStore> fixture) : Hub
 public sealed class SqlServerHubTests(ServerFixture<SqlServerStore> fixture) : HubTests<SqlServerStore>(fixture);
 
 /// <summary>The live queue over a real SignalR WebSocket connection to a real Kestrel server, on each store.</summary>
-public abstract class HubTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
+public abstract class HubTests<TStore>(ServerFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly ServerFixture<TStore> _fixture;
-
-    protected HubTests(ServerFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
 
     [Fact]
     public async Task A_webhook_reaches_connected_counselors_and_managers_as_message_added_and_conversation_changed()
@@ -151,9 +141,9 @@ public abstract class HubTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
         foreach (var id in missed)
             await watcher.Events.WaitForAsync("MessageAdded", m => m.GetProperty("id").GetGuid() == id, Wait);
         // The acknowledgements are sent after the commit; let the outbox finish, then let the watcher receive everything up to the last event.
-        await Eventually(async () => await Server.CountAsync("outbox", "completed_at IS NULL") == 0);
+        await Server.OutboxEmptyAsync();
         var lastSeq = await Server.CountAsync("conversation_events");
-        await Eventually(() => Task.FromResult(HubUser.PushMethods.Any(m => watcher.Events.All(m).Any(p => p.GetProperty("seq").GetInt64() == lastSeq))));
+        await Eventually.UntilAsync(() => HubUser.PushMethods.Any(m => watcher.Events.All(m).Any(p => p.GetProperty("seq").GetInt64() == lastSeq)), Wait, $"the push of seq {lastSeq}");
 
         await using var back = await away.ReconnectAsync(Server);
         var result = await back.Hub.InvokeAsync<JsonElement>("CatchUp", lastSeen);
@@ -290,17 +280,6 @@ public abstract class HubTests<TStore> : IClassFixture<ServerFixture<TStore>> wh
         counselor.Hub.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
         await Assert.ThrowsAnyAsync<Exception>(() => counselor.Hub.InvokeAsync<Guid>("AddNote", Guid.NewGuid(), new string('가', 70_000)));
         await closed.Task.WaitAsync(Wait);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (!await condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The condition did not become true in time.");
-            await Task.Delay(50);
-        }
     }
 
     private async Task<(Guid ConversationId, Guid MessageId)> TextAsync(string from, string text, string to = "1899-6808")

@@ -7,24 +7,16 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Live;
 
-public sealed class SqliteOutboundTests() : OutboundTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteOutboundTests : OutboundTests<SqliteStore>;
 
-public sealed class PostgresOutboundTests() : OutboundTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresOutboundTests : OutboundTests<PostgresStore>;
 
-public sealed class SqlServerOutboundTests() : OutboundTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerOutboundTests : OutboundTests<SqlServerStore>;
 
 /// <summary>Replies leave through the resident's channel to a fake provider on loopback: retries, idempotency, receipts.</summary>
-public abstract class OutboundTests<TStore> where TStore : TestStore
+public abstract class OutboundTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private readonly TStore _store;
-
-    protected OutboundTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
 
     [Fact]
     public async Task A_reply_reaches_the_resident_once_though_the_gateways_first_answer_is_a_500_and_its_receipt_is_pushed()
@@ -102,7 +94,7 @@ public abstract class OutboundTests<TStore> where TStore : TestStore
             serial_number = Guid.NewGuid().ToString("N"), time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), type = "text", content = "상담 요청합니다" });
         var kakaoAnswer = await server.PostSignedAsync("/webhooks/kakao/message", kakaoBody, FakeProvider.KakaoSecret);
         var kakao = Guid.Parse((await kakaoAnswer.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-        await SettledAsync(server); // outside working hours the chat gets its automatic reply first
+        await server.OutboxEmptyAsync(); // outside working hours the chat gets its automatic reply first
         await counselor.Hub.InvokeAsync("Claim", kakao);
         var kakaoText = new string('안', 1500);
         var kakaoParts = await counselor.Hub.InvokeAsync<Guid[]>("Reply", kakao, kakaoText, "long-kakao");
@@ -167,7 +159,7 @@ public abstract class OutboundTests<TStore> where TStore : TestStore
         settings["Channels:Sms:Twilio:AuthToken"] = FakeProvider.TwilioAuthToken;
         settings["Channels:Kakao:Dealer:BaseUrl"] = provider.BaseUrl;
         settings["Channels:Kakao:Secret"] = FakeProvider.KakaoSecret;
-        return await TestServer.StartAsync(_store, settings);
+        return await TestServer.StartAsync(Store, settings);
     }
 
     /// <summary>A resident's text; returns once its automatic acknowledgement has left, so the provider's failure plan applies to the reply.</summary>
@@ -175,18 +167,7 @@ public abstract class OutboundTests<TStore> where TStore : TestStore
     {
         var response = await server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(from, "문의드립니다"), gatewaySecret);
         response.EnsureSuccessStatusCode();
-        await SettledAsync(server);
+        await server.OutboxEmptyAsync();
         return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
-    }
-
-    private static async Task SettledAsync(TestServer server)
-    {
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (await server.CountAsync("outbox", "completed_at IS NULL") > 0)
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-                throw new TimeoutException("The outbox did not empty in time.");
-            await Task.Delay(50);
-        }
     }
 }

@@ -4,33 +4,26 @@ using Inbox.Tests.ScaleOut;
 
 namespace Inbox.Tests.Logs;
 
-public sealed class SqliteProcessLogTests() : ProcessLogTests<SqliteStore>();
+public sealed class SqliteProcessLogTests : ProcessLogTests<SqliteStore>;
 
-public sealed class PostgresProcessLogTests() : ProcessLogTests<PostgresStore>();
+public sealed class PostgresProcessLogTests : ProcessLogTests<PostgresStore>;
 
-public sealed class SqlServerProcessLogTests() : ProcessLogTests<SqlServerStore>();
+public sealed class SqlServerProcessLogTests : ProcessLogTests<SqlServerStore>;
 
 /// <summary>
 /// The built server started as a deployment might start it: from a folder that is not its own, with no --contentRoot,
 /// Information logging asked for everywhere. Its output must hold no token, no full phone number and no raw line break
 /// from a path, and it must have found its own appsettings files.
 /// </summary>
-public abstract class ProcessLogTests<TStore> where TStore : TestStore, new()
+public abstract class ProcessLogTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     private const string Marker = "FORGED-LOG-ENTRY";
-    private readonly TStore _store = new();
-
-    protected ProcessLogTests()
-    {
-        if (_store.SkipReason is { } reason)
-            Assert.Skip(reason);
-    }
 
     [Fact]
     public async Task Started_from_another_folder_the_log_holds_no_token_no_full_number_and_no_raw_line_break()
     {
         var elsewhere = Directory.CreateTempSubdirectory("inbox-elsewhere-").FullName;
-        var settings = new Dictionary<string, string?>(TestServer.Settings(_store.Provider, await _store.CreateDatabaseAsync()))
+        var settings = new Dictionary<string, string?>(TestServer.Settings(Store.Provider, await Store.CreateDatabaseAsync()))
         {
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information", // asked for, and still capped in code
@@ -62,14 +55,6 @@ public abstract class ProcessLogTests<TStore> where TStore : TestStore, new()
         Assert.Contains(output, l => l.Contains($"/api/conversations/x%0D%0A{Marker}%0D%0Ay"));
     }
 
-    private static async Task Until(Func<bool> condition, NodeProcess node)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("The request line was not logged:\n" + node.Tail());
-            await Task.Delay(50);
-        }
-    }
+    private static Task Until(Func<bool> condition, NodeProcess node) =>
+        Eventually.UntilAsync(condition, TimeSpan.FromSeconds(15), () => "the request line logged:\n" + node.Tail());
 }

@@ -8,27 +8,18 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Privacy;
 
-public sealed class SqliteRegistrationNumberScanTests() : RegistrationNumberScanTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteRegistrationNumberScanTests : RegistrationNumberScanTests<SqliteStore>;
 
-public sealed class PostgresRegistrationNumberScanTests() : RegistrationNumberScanTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresRegistrationNumberScanTests : RegistrationNumberScanTests<PostgresStore>;
 
-public sealed class SqlServerRegistrationNumberScanTests() : RegistrationNumberScanTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerRegistrationNumberScanTests : RegistrationNumberScanTests<SqlServerStore>;
 
 /// <summary>
 /// Every sample and every written form of a registration number, through every webhook and every counselor action that
 /// stores text; then every text column of every table in the schema is read back and none may hold one of the numbers.
 /// </summary>
-public abstract class RegistrationNumberScanTests<TStore> where TStore : TestStore
+public abstract class RegistrationNumberScanTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
-    private readonly TStore _store;
-
-    protected RegistrationNumberScanTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
-
     private static IEnumerable<string> Forms => RegistrationNumberForms.Masked.Select(f => f.Written);
 
     /// <summary>All forms in a few texts, each under <paramref name="limit"/> characters.</summary>
@@ -48,7 +39,7 @@ public abstract class RegistrationNumberScanTests<TStore> where TStore : TestSto
     [Fact]
     public async Task After_every_sample_and_every_written_form_no_text_column_holds_a_registration_number()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         foreach (var sample in Sample.All)
             Assert.True((await sample.PostAsync(server)).IsSuccessStatusCode, sample.Name);
 
@@ -126,7 +117,7 @@ public abstract class RegistrationNumberScanTests<TStore> where TStore : TestSto
     [Fact]
     public async Task Identifiers_and_urls_shaped_like_a_registration_number_stay_as_sent_so_redelivery_and_fetching_still_work()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         const string number = "850315-2345678";
         var photo = JsonSerializer.Serialize(new

@@ -10,11 +10,11 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Reports;
 
-public sealed class SqliteReportTests() : ReportTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteReportTests : ReportTests<SqliteStore>;
 
-public sealed class PostgresReportTests() : ReportTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresReportTests : ReportTests<PostgresStore>;
 
-public sealed class SqlServerReportTests() : ReportTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerReportTests : ReportTests<SqlServerStore>;
 
 /// <summary>
 /// A fortnight of a small center, built by hand through the webhooks, the hub and the API with a settable clock, and every
@@ -33,18 +33,10 @@ public sealed class SqlServerReportTests() : ReportTests<SqlServerStore>(new Sql
 ///
 /// Reports are read on Fri 13th at 12:00 for the month.
 /// </summary>
-public abstract class ReportTests<TStore> where TStore : TestStore
+public abstract class ReportTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
-    private readonly TStore _store;
-
-    protected ReportTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
 
     private static DateTimeOffset Nov(int day, int hour, int minute = 0) => new(2026, 11, day, hour, minute, 0, Kst);
 
@@ -52,7 +44,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
     public async Task Every_report_gives_the_figures_worked_out_by_hand_and_the_csv_says_the_same()
     {
         var clock = new ManualClock(Nov(3, 9, 0));
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?> { ["Auth:Jwt:AccessTokenMinutes"] = "100000" }, clock: clock);
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?> { ["Auth:Jwt:AccessTokenMinutes"] = "100000" }, clock: clock);
         await using var a = await HubUser.CreateAsync(server, "counselor");
         await using var b = await HubUser.CreateAsync(server, "counselor");
         await using var manager = await HubUser.CreateAsync(server, "manager");
@@ -341,7 +333,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Replies_sent_at_the_same_moment_from_several_connections_record_one_first_response_and_one_verdict()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         var tabs = new List<HubUser> { counselor };
         for (var i = 0; i < 5; i++)
@@ -382,7 +374,7 @@ public abstract class ReportTests<TStore> where TStore : TestStore
     [Fact]
     public async Task A_message_arriving_while_a_reply_commits_is_always_left_waiting_with_a_deadline()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         for (var n = 0; n < 12; n++)
         {

@@ -99,24 +99,19 @@ public sealed class NodeProcess : IInboxEndpoint, IAsyncDisposable
 
     public async Task WaitReadyAsync(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        await Eventually.UntilAsync(async () =>
         {
             if (_process.HasExited)
                 throw new InvalidOperationException($"Node {Name} exited with {_process.ExitCode}:\n{Tail()}");
             try
             {
-                if ((await Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK)
-                    return;
+                return (await Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
             }
             catch (HttpRequestException)
             {
-                // not listening yet
+                return false; // not listening yet
             }
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Node {Name} was not ready within {timeout.TotalSeconds} s:\n{Tail()}");
-            await Task.Delay(100);
-        }
+        }, timeout, () => $"node {Name} ready:\n{Tail()}");
     }
 
     /// <summary>The body of /health/ready: Healthy, Degraded or Unhealthy (null when the node does not answer).</summary>

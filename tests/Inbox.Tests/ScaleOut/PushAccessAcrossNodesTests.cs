@@ -40,12 +40,8 @@ public sealed class PushAccessAcrossNodesTests
         // that node has written (or been refused by the unique key) everything before it.
         var marker = await TextAsync(cluster.A, Payloads.RandomMobile().Dashed, "다른 주민");
         var markerContact = await ContactAsync(cluster, marker);
-        var deadline = DateTimeOffset.UtcNow + Wait;
-        while (await RecordsAsync(cluster, onlyA.AccountId, markerContact) == 0 || await RecordsAsync(cluster, onlyB.AccountId, markerContact) == 0)
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the nodes did not record the marker resident's push");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(async () => await RecordsAsync(cluster, onlyA.AccountId, markerContact) > 0 && await RecordsAsync(cluster, onlyB.AccountId, markerContact) > 0,
+            Wait, "both nodes recorded the marker resident's push");
 
         var contact = await ContactAsync(cluster, conversationId);
         var records = await RecordsAsync(cluster, onA.AccountId, contact);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Inbox.Tests.Infrastructure;
 
 namespace Inbox.Tests.ScaleOut;
 
@@ -69,13 +70,8 @@ public sealed class RedisServer : IAsyncDisposable
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await PingAsync())
-        {
-            if (_process.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException($"redis-server did not start on port {Port}.");
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(async () => await PingAsync() || (_process.HasExited ? throw new InvalidOperationException($"redis-server exited on port {Port}.") : false),
+            TimeSpan.FromSeconds(15), $"redis-server answering on port {Port}");
     }
 
     /// <summary>SIGKILL: every client connection breaks at once, and everything Redis held is gone.</summary>

@@ -61,7 +61,6 @@ public sealed class ScaleOutTests
             await counselor.Events.WaitForAsync("MessageAdded", m => m.GetProperty("body").GetString() == body, Wait);
             if (i > 0) // the first warms both processes up
                 latencies.Add(Stopwatch.GetElapsedTime(sent, arrived[body]).TotalMilliseconds);
-            await Task.Delay(50);
         }
 
         latencies.Sort();
@@ -83,8 +82,11 @@ public sealed class ScaleOutTests
         await colleague.Hub.InvokeAsync("Typing", conversationId);
         var typing = await counselor.Events.WaitForAsync("Typing", t => t.GetProperty("accountId").GetGuid() == colleague.AccountId, Wait);
         Assert.Equal(conversationId, typing.GetProperty("conversationId").GetGuid());
-        await Task.Delay(500);
-        Assert.Empty(colleague.Events.All("Typing"));
+        // Not back to the one typing: the counselor's answering notice is the marker. Sent after the colleague's notice had
+        // crossed, it reaches the colleague after any echo of the colleague's own would have.
+        await counselor.Hub.InvokeAsync("Typing", conversationId);
+        await colleague.Events.WaitForAsync("Typing", t => t.GetProperty("accountId").GetGuid() == counselor.AccountId, Wait);
+        Assert.DoesNotContain(colleague.Events.All("Typing"), t => t.GetProperty("accountId").GetGuid() == colleague.AccountId);
     }
 
     [Fact]
@@ -147,30 +149,31 @@ public sealed class ScaleOutTests
             .PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, $"자동 배정 {i}"), TestServer.GatewaySecret)));
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
         const string mine = "SELECT COUNT(*) FROM conversations WHERE assignee_id = @id AND status <> 'resolved'";
-        await WaitUntilAsync(async () => await cluster.ScalarAsync(mine, new { id = counselor.AccountId }) >= 2, "two conversations assigned");
-        await Task.Delay(2500); // both nodes have had every chance to give a third
-        Assert.Equal(2, await cluster.ScalarAsync(mine, new { id = counselor.AccountId }));
-        Assert.Equal(2, await cluster.ScalarAsync("SELECT COUNT(*) FROM conversation_events WHERE type = 'conversation.assigned'"));
+        const string assignments = "SELECT COUNT(*) FROM conversation_events WHERE type = 'conversation.assigned'";
+        await Eventually.UntilAsync(async () => await cluster.ScalarAsync(mine, new { id = counselor.AccountId }) >= 2, Wait, "two conversations assigned");
 
-        // A place frees up: one more is given, by whichever node sees it first.
+        // Nothing more for the full counselor: the marker is a colleague becoming available and being given two of the six
+        // left. The assigners ran after the first counselor was full (every assignment schedules another run on both nodes)
+        // and gave the work to someone else, not a third to them.
+        await using var colleague = await HubUser.CreateAsync(cluster.A, "counselor");
+        await colleague.Hub.InvokeAsync("SetPresence", "available");
+        await Eventually.UntilAsync(async () => await cluster.ScalarAsync(mine, new { id = colleague.AccountId }) >= 2, Wait, "two conversations for the colleague");
+        Assert.Equal(2, await cluster.ScalarAsync(mine, new { id = counselor.AccountId }));
+
+        // A place frees up: one more is given, by whichever node sees it first, and only one: the marker is a third
+        // counselor given the two places of theirs, which leaves one conversation that nobody has room for.
         var first = (await cluster.StringsAsync("SELECT id FROM conversations WHERE assignee_id = @id", new { id = counselor.AccountId }))[0];
         await counselor.Hub.InvokeAsync("Resolve", Guid.Parse(first));
-        await WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM conversation_events WHERE type = 'conversation.assigned'") >= 3, "a third assignment");
-        await Task.Delay(1500);
+        await Eventually.UntilAsync(async () => await cluster.ScalarAsync(mine, new { id = counselor.AccountId }) == 2, Wait, "the freed place filled");
+        await using var third = await HubUser.CreateAsync(cluster.B, "counselor");
+        await third.Hub.InvokeAsync("SetPresence", "available");
+        await Eventually.UntilAsync(async () => await cluster.ScalarAsync(mine, new { id = third.AccountId }) >= 2, Wait, "two conversations for the third counselor");
         Assert.Equal(2, await cluster.ScalarAsync(mine, new { id = counselor.AccountId }));
-        Assert.Equal(3, await cluster.ScalarAsync("SELECT COUNT(*) FROM conversation_events WHERE type = 'conversation.assigned'"));
+        Assert.Equal(2, await cluster.ScalarAsync(mine, new { id = colleague.AccountId }));
+        Assert.Equal(2, await cluster.ScalarAsync(mine, new { id = third.AccountId }));
+        Assert.Equal(7, await cluster.ScalarAsync(assignments));
+        Assert.Equal(1, await cluster.ScalarAsync("SELECT COUNT(*) FROM conversations WHERE assignee_id IS NULL"));
         _output.WriteLine("Auto-assignment across nodes: capacity 2 held with 8 conversations arriving on both nodes; a resolve freed one place, filled once");
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > Wait)
-                throw new TimeoutException($"Not within {Wait.TotalSeconds} s: {what}");
-            await Task.Delay(100);
-        }
     }
 
     [Fact]
@@ -203,15 +206,13 @@ public sealed class ScaleOutTests
                 Assert.Equal("Degraded", await cluster.A.HealthAsync());
                 Assert.Equal("Degraded", await cluster.B.HealthAsync());
             }
-            await Task.Delay(100);
+            // One at a time, each pushed before the next (through Redis, or the store's polling while Redis is away).
+            await counselor.Events.WaitForAsync("MessageAdded", m => m.GetProperty("body").GetString() == body, Wait);
         }
 
         var reconnected = Stopwatch.StartNew();
-        while (await cluster.A.HealthAsync() != "Healthy" || await cluster.B.HealthAsync() != "Healthy")
-        {
-            Assert.True(reconnected.Elapsed < TimeSpan.FromSeconds(30), "the nodes did not reconnect to Redis within 30 s");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(async () => await cluster.A.HealthAsync() == "Healthy" && await cluster.B.HealthAsync() == "Healthy",
+            TimeSpan.FromSeconds(30), "both nodes connected to Redis again");
         _output.WriteLine($"Both nodes healthy again {reconnected.ElapsedMilliseconds} ms after the last webhook");
 
         // Back on the doorbell: a webhook to A is pushed on B well within a second.
@@ -222,7 +223,10 @@ public sealed class ScaleOutTests
         await counselor.Events.WaitForAsync("MessageAdded", m => m.GetProperty("body").GetString() == after, Wait);
         _output.WriteLine($"After the reconnect, webhook on A -> push on B in {sent.ElapsedMilliseconds} ms");
 
-        await Task.Delay(1500); // let the last pushes (automatic replies' delivery updates) land
+        // Let the last pushes land: the automatic replies have left, and the last event the counselor may see is pushed.
+        await Eventually.UntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM outbox WHERE completed_at IS NULL") == 0, Wait, "the automatic replies sent");
+        var lastVisible = (await CatchUpAsync(counselor.Hub, start)).Max(r => r.Seq);
+        await Eventually.UntilAsync(() => Pushed(counselor).Any(p => p.Seq >= lastVisible), Wait, $"the push of seq {lastVisible}");
         var pushed = Pushed(counselor);
         // One stored event may be pushed to more than one client method (MessageAdded and ConversationChanged): (seq, method) is one push.
         Assert.True(pushed.Select(p => (p.Seq, p.Method)).Distinct().Count() == pushed.Count, "an event was pushed twice");
@@ -275,7 +279,7 @@ public sealed class ScaleOutTests
         for (var i = 0; i < 5; i++) // a fresh process is slow to its first answers: warm it up first
             Assert.Equal(HttpStatusCode.OK, (await cluster.A.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, "준비"), TestServer.GatewaySecret)).StatusCode);
         var senders = Enumerable.Range(0, 4).Select(s => Task.Run(() => SendAsync(s))).ToList();
-        await Task.Delay(3000);
+        await Eventually.UntilAsync(() => acked.Count >= 20, Wait, "20 webhooks of the stream acknowledged");
         cluster.A.Kill();
         var killedAt = Stopwatch.StartNew();
         stop.CancelAfter(TimeSpan.FromSeconds(2));
@@ -304,11 +308,12 @@ public sealed class ScaleOutTests
         await using var cluster = await Cluster.StartAsync(_output, databaseBehindProxy: true);
         var run = Guid.NewGuid().ToString("N")[..8];
         Assert.Equal(HttpStatusCode.OK, (await cluster.A.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, $"정전 {run} 전"), TestServer.GatewaySecret)).StatusCode);
-        await Task.Delay(1500); // the automatic acknowledgement leaves
+        await Eventually.UntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM outbox WHERE completed_at IS NULL") == 0, Wait, "the automatic acknowledgement sent");
         var before = await SnapshotAsync(cluster);
 
         cluster.StopDatabase();
         var stoppedAt = Stopwatch.StartNew();
+        await Eventually.UntilAsync(async () => await cluster.A.HealthAsync() == "Unhealthy" && await cluster.B.HealthAsync() == "Unhealthy", Wait, "both nodes unhealthy");
         var refused = new List<(NodeProcess Node, string Json)>();
         for (var i = 0; i < 6; i++)
         {
@@ -318,7 +323,6 @@ public sealed class ScaleOutTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
             Assert.NotNull(answer.Headers.RetryAfter);
             refused.Add((node, json));
-            await Task.Delay(700); // a while: about five seconds in all
         }
         Assert.Equal("Unhealthy", await cluster.A.HealthAsync());
         Assert.Equal("Unhealthy", await cluster.B.HealthAsync());
@@ -327,11 +331,8 @@ public sealed class ScaleOutTests
 
         cluster.StartDatabase();
         var back = Stopwatch.StartNew();
-        while (await cluster.A.HealthAsync() != "Healthy" || await cluster.B.HealthAsync() != "Healthy")
-        {
-            Assert.True(back.Elapsed < TimeSpan.FromSeconds(30), "the nodes did not see PostgreSQL again within 30 s");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(async () => await cluster.A.HealthAsync() == "Healthy" && await cluster.B.HealthAsync() == "Healthy",
+            TimeSpan.FromSeconds(30), "both nodes see PostgreSQL again");
         _output.WriteLine($"Both nodes ready {back.ElapsedMilliseconds} ms after PostgreSQL came back");
         Assert.Equal(before, await SnapshotAsync(cluster));
 
@@ -370,12 +371,8 @@ public sealed class ScaleOutTests
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         }
 
-        var settled = Stopwatch.StartNew();
-        while (await cluster.ScalarAsync("SELECT COUNT(*) FROM outbox WHERE completed_at IS NULL") > 0)
-        {
-            Assert.True(settled.Elapsed < TimeSpan.FromSeconds(60), "the outbox did not empty within 60 s");
-            await Task.Delay(200);
-        }
+        await Eventually.UntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM outbox WHERE completed_at IS NULL") == 0,
+            TimeSpan.FromSeconds(60), "the outbox emptied");
         var messages = await cluster.ScalarAsync("SELECT COUNT(*) FROM messages WHERE direction = 'out' AND kind <> 'note'");
         var attempts = await cluster.ScalarAsync("SELECT COALESCE(SUM(attempts), 0) FROM outbox");
         var requests = provider.Requests;
@@ -407,9 +404,16 @@ public sealed class ScaleOutTests
         bool Is(JsonElement p, string presence) => p.GetProperty("accountId").GetGuid() == onA.AccountId && p.GetProperty("presence").GetString() == presence;
         await manager.Events.WaitForAsync("PresenceChanged", p => Is(p, "available"), Wait);
 
-        // Leaving node B while still connected to node A does not make the counselor offline.
+        // Leaving node B while still connected to node A does not make the counselor offline, not even once the expiry has
+        // passed. The marker is a probe account the store says is available since now but that holds no connection anywhere
+        // (as if its node had died): the sweep that marks it offline has looked at the counselor too, later than the
+        // counselor's own presence_at plus the expiry, and with the counselor's connection on node A in view.
         await onB.DisposeAsync();
-        await Task.Delay(TimeSpan.FromSeconds(Cluster.PresenceExpirySeconds + 3));
+        var probe = await HubUser.CreateAsync(cluster.A, "counselor");
+        await probe.DisposeAsync();
+        await cluster.ScalarAsync("UPDATE accounts SET presence = 'available', presence_at = @now WHERE id = @id", new { id = probe.AccountId, now = DateTimeOffset.UtcNow });
+        await manager.Events.WaitForAsync("PresenceChanged", p => p.GetProperty("accountId").GetGuid() == probe.AccountId && p.GetProperty("presence").GetString() == "offline",
+            TimeSpan.FromSeconds(Cluster.PresenceExpirySeconds * 4));
         Assert.DoesNotContain(manager.Events.All("PresenceChanged"), p => Is(p, "offline"));
         Assert.Equal(1, await cluster.ScalarAsync("SELECT COUNT(*) FROM accounts WHERE id = @id AND presence = 'available'", new { id = onA.AccountId }));
 

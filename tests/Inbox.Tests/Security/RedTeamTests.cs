@@ -7,33 +7,24 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Security;
 
-public sealed class SqliteRedTeamTests() : RedTeamTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteRedTeamTests : RedTeamTests<SqliteStore>;
 
-public sealed class PostgresRedTeamTests() : RedTeamTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresRedTeamTests : RedTeamTests<PostgresStore>;
 
-public sealed class SqlServerRedTeamTests() : RedTeamTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerRedTeamTests : RedTeamTests<SqlServerStore>;
 
 /// <summary>
 /// An attacker with an account in one of two centers on one server, against the trust boundary of issue 11: what it tried
 /// that found a hole (fixed) and the boundaries that held and must keep holding.
 /// </summary>
-public abstract class RedTeamTests<TStore> where TStore : TestStore
+public abstract class RedTeamTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
-    private readonly TStore _store;
-
-    protected RedTeamTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
-
     [Fact]
     public async Task Addresses_of_one_IPv6_network_share_one_sign_in_budget()
     {
         // Behind a proxy (or on IPv6 directly) one client holds a whole /64: 2^64 addresses, each a budget of its own
         // would make the per-address limit no limit.
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
             ["Auth:SignIn:FailuresPerAddress"] = "4",
@@ -65,7 +56,7 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Addresses_of_one_IPv6_network_share_one_webhook_rate_limit()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
             ["Webhooks:RateLimitPerSecond"] = "2",
@@ -84,7 +75,7 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     {
         // The budget is checked before the hash and spent after it: guesses sent together must not all pass the check
         // while none has been counted yet.
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["Auth:SignIn:FailuresPerAddress"] = "100",
             ["Auth:SignIn:FailuresPerUsernameAndAddress"] = "3",
@@ -100,7 +91,7 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Case_and_whitespace_variants_of_a_username_spend_the_same_budget_and_never_lock_it_elsewhere()
     {
-        await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?>
         {
             ["Auth:SignIn:FailuresPerAddress"] = "100",
             ["Auth:SignIn:FailuresPerUsernameAndAddress"] = "3",
@@ -120,7 +111,7 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Account_changes_cannot_reach_the_other_center_escalate_or_collide()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var northAdmin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var southAdmin = await server.ClientAsAsync(TestServer.SouthAdminUser, TestServer.SouthAdminPassword);
         var southUsers = await southAdmin.GetFromJsonAsync<JsonElement>("/api/users");
@@ -164,7 +155,7 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Calendar_days_of_the_other_center_and_of_every_center_are_out_of_reach()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         var northAdmin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var southAdmin = await server.ClientAsAsync(TestServer.SouthAdminUser, TestServer.SouthAdminPassword);
         var southDay = await southAdmin.PostAsJsonAsync("/api/calendar/days", new { date = "2026-12-24", name = "남부 휴관" });
@@ -190,7 +181,7 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Link_contact_refuses_the_other_center_the_unassigned_the_resolved_itself_twice_and_huge_reasons()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         await using var assignee = await HubUser.CreateAsync(server, "counselor");
         await using var bystander = await HubUser.CreateAsync(server, "counselor");
         await using var southManager = await HubUser.CreateAsync(server, "manager", "south");
@@ -240,7 +231,7 @@ public abstract class RedTeamTests<TStore> where TStore : TestStore
     [Fact]
     public async Task Hub_calls_on_the_other_centers_conversation_and_odd_sequences_and_cursors_give_nothing_of_it()
     {
-        await using var server = await TestServer.StartAsync(_store);
+        await using var server = await TestServer.StartAsync(Store);
         await using var northManager = await HubUser.CreateAsync(server, "manager");
         await using var southManager = await HubUser.CreateAsync(server, "manager", "south");
         var southSms = await server.PostSignedAsync("/webhooks/sms/gateway", Payloads.Gateway(Payloads.RandomMobile().Dashed, "남부 상담 문의", to: "1588-0000"), TestServer.GatewaySecret);

@@ -19,7 +19,7 @@ public sealed class SqlServerStoreContractTests : StoreContractTests<SqlServerSt
 /// The contract of the store classes (migrations, contacts, ingest, threading, events, reads, accounts, audit),
 /// written once and run on each database, without HTTP. Every test gets its own fresh, migrated database.
 /// </summary>
-public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore : TestStore, new()
+public abstract class StoreContractTests<TStore> : StoreSuite<TStore>, IAsyncLifetime where TStore : TestStore, new()
 {
     private const string North = "north";
     private const string South = "south";
@@ -32,20 +32,13 @@ public abstract class StoreContractTests<TStore> : IAsyncLifetime where TStore :
 
     private static int _residents;
 
-    private readonly TStore _store = new();
     private StoreHarness? _harness;
-
-    protected StoreContractTests()
-    {
-        if (_store.SkipReason is { } reason)
-            Assert.Skip(reason);
-    }
 
     private StoreHarness H => _harness ?? throw new InvalidOperationException("The store did not start.");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => _harness = await StoreHarness.CreateAsync(_store, Ct);
+    public async ValueTask InitializeAsync() => _harness = await StoreHarness.CreateAsync(Store, Ct);
 
     public async ValueTask DisposeAsync()
     {

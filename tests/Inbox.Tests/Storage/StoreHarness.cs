@@ -6,9 +6,7 @@ using Inbox.Conversations;
 using Inbox.Ingest;
 using Inbox.Storage;
 using Inbox.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace Inbox.Tests.Storage;
 
@@ -81,13 +79,7 @@ public sealed class StoreHarness : IAsyncDisposable
     {
         DapperTypeHandlers.Register();
         var connectionString = await store.CreateDatabaseAsync();
-        SqlDialect dialect = store.Provider switch
-        {
-            "sqlite" => new SqliteDialect(connectionString),
-            "postgres" => new PostgresDialect(connectionString),
-            "sqlserver" => new SqlServerDialect(connectionString),
-            _ => throw new InvalidOperationException($"No dialect for the '{store.Provider}' store."),
-        };
+        var dialect = store.Dialect(connectionString);
         var applied = await NewMigrator(new Database(dialect)).MigrateAsync(lastVersion, ct);
         return new StoreHarness(store, connectionString, dialect, applied);
     }
@@ -153,36 +145,7 @@ public sealed class StoreHarness : IAsyncDisposable
             """),
     };
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (Dialect is PostgresDialect)
-            {
-                var admin = Environment.GetEnvironmentVariable(PostgresStore.Variable);
-                var name = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
-                await using var connection = new NpgsqlConnection(admin);
-                await connection.OpenAsync();
-                // FORCE ends the pooled connections of the dialect too, so test databases do not use up max_connections.
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-                await drop.ExecuteNonQueryAsync();
-            }
-            else if (Dialect is SqlServerDialect)
-            {
-                await SqlServerStore.DropDatabaseAsync(ConnectionString);
-            }
-            else if (Dialect is SqliteDialect sqlite)
-            {
-                await using (var connection = (SqliteConnection)sqlite.CreateConnection())
-                    SqliteConnection.ClearPool(connection);
-                Directory.Delete(Path.GetDirectoryName(sqlite.FilePath)!, recursive: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A temp file left behind is harmless.
-        }
-    }
+    public async ValueTask DisposeAsync() => await Store.DropDatabaseAsync(ConnectionString);
 }
 
 /// <summary>A clock the test sets by hand. With a <see cref="Step"/>, every reading moves it on by that much.</summary>

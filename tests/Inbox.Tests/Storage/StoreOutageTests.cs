@@ -5,29 +5,20 @@ using Inbox.Tests.Infrastructure;
 
 namespace Inbox.Tests.Storage;
 
-public sealed class SqliteStoreOutageTests() : StoreOutageTests<SqliteStore>(new SqliteStore());
+public sealed class SqliteStoreOutageTests : StoreOutageTests<SqliteStore>;
 
-public sealed class PostgresStoreOutageTests() : StoreOutageTests<PostgresStore>(new PostgresStore());
+public sealed class PostgresStoreOutageTests : StoreOutageTests<PostgresStore>;
 
-public sealed class SqlServerStoreOutageTests() : StoreOutageTests<SqlServerStore>(new SqlServerStore());
+public sealed class SqlServerStoreOutageTests : StoreOutageTests<SqlServerStore>;
 
 /// <summary>When the store is gone, webhooks get 503 (never 2xx), nothing is half-written, and service resumes by itself.</summary>
-public abstract class StoreOutageTests<TStore> where TStore : TestStore
+public abstract class StoreOutageTests<TStore> : StoreSuite<TStore> where TStore : TestStore, new()
 {
-    private readonly TStore _store;
-
-    protected StoreOutageTests(TStore store)
-    {
-        if (store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _store = store;
-    }
-
     [Fact]
     public async Task Webhooks_get_503_while_the_store_is_down_and_are_stored_once_it_is_back()
     {
-        await using var outage = await _store.CreateInterruptibleDatabaseAsync();
-        await using var server = await TestServer.StartAsync(_store, connectionString: outage.ConnectionString);
+        await using var outage = await Store.CreateInterruptibleDatabaseAsync();
+        await using var server = await TestServer.StartAsync(Store, connectionString: outage.ConnectionString);
         var admin = await server.ClientAsAsync(TestServer.AdminUser, TestServer.AdminPassword);
         var before = Payloads.Gateway(Payloads.RandomMobile().Dashed, "장애 전");
         Assert.Equal(HttpStatusCode.OK, (await server.PostSignedAsync("/webhooks/sms/gateway", before, TestServer.GatewaySecret)).StatusCode);
@@ -58,12 +49,8 @@ public abstract class StoreOutageTests<TStore> where TStore : TestStore
     // Pooled connections broken by the outage are dropped on first use; the service must come back without a restart.
     private static async Task<HttpResponseMessage> RetryUntilAnsweredAsync(Func<Task<HttpResponseMessage>> send)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var response = await send();
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt == 20)
-                return response;
-            await Task.Delay(250);
-        }
+        HttpResponseMessage? response = null;
+        await Eventually.UntilAsync(async () => (response = await send()).StatusCode != HttpStatusCode.ServiceUnavailable, "an answer other than 503");
+        return response!;
     }
 }

@@ -13,19 +13,8 @@ public sealed class PostgresInputBoundsTests(ServerFixture<PostgresStore> fixtur
 public sealed class SqlServerInputBoundsTests(ServerFixture<SqlServerStore> fixture) : InputBoundsTests<SqlServerStore>(fixture);
 
 /// <summary>What one webhook may carry: finite numbers, times near the server's clock, bounded lists, Kakao's text limit; and the identifier types the dealers document.</summary>
-public abstract class InputBoundsTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
+public abstract class InputBoundsTests<TStore>(ServerFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
-    private readonly ServerFixture<TStore> _fixture;
-
-    protected InputBoundsTests(ServerFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
-
     [Fact]
     public async Task A_confidence_of_1e400_is_refused_naming_the_field_and_the_residents_conversation_stays_readable()
     {
@@ -122,7 +111,7 @@ public abstract class InputBoundsTests<TStore> : IClassFixture<ServerFixture<TSt
     [Fact]
     public async Task The_attachment_and_segment_limits_are_configurable()
     {
-        await using var server = await TestServer.StartAsync(_fixture.Store, new Dictionary<string, string?> { ["Webhooks:MaxAttachments"] = "2", ["Webhooks:MaxSegments"] = "3" });
+        await using var server = await TestServer.StartAsync(Store, new Dictionary<string, string?> { ["Webhooks:MaxAttachments"] = "2", ["Webhooks:MaxSegments"] = "3" });
         var before = await server.SnapshotAsync();
         var media = Enumerable.Range(0, 3).Select(i => new { url = $"https://media.example/mms/{i}.jpg", contentType = "image/jpeg" }).ToArray();
         var gateway = JsonSerializer.Serialize(new { messageId = "MO-" + Guid.NewGuid().ToString("N"), from = Payloads.RandomMobile().Dashed, to = "1899-6808", text = "사진", media });
@@ -187,7 +176,7 @@ public abstract class InputBoundsTests<TStore> : IClassFixture<ServerFixture<TSt
         await AssertRefusedAsync(await Server.PostSignedAsync("/webhooks/kakao/message", objectSerial, TestServer.KakaoSecret), "serial_number");
     }
 
-    private Task<TestServer> WindowedServerAsync() => TestServer.StartAsync(_fixture.Store, new Dictionary<string, string?>
+    private Task<TestServer> WindowedServerAsync() => TestServer.StartAsync(Store, new Dictionary<string, string?>
     {
         // The test settings widen the window for the samples' fixed dates; this server has the defaults.
         ["Webhooks:ProviderTimeDaysBack"] = "30",

@@ -14,23 +14,12 @@ public sealed class PostgresWebhookTests(ServerFixture<PostgresStore> fixture) :
 public sealed class SqlServerWebhookTests(ServerFixture<SqlServerStore> fixture) : WebhookTests<SqlServerStore>(fixture);
 
 /// <summary>Every webhook through the real HTTP pipeline on a real Kestrel socket, written once, run on each store.</summary>
-public abstract class WebhookTests<TStore> : IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
+public abstract class WebhookTests<TStore>(ServerFixture<TStore> fixture) : ServerSuite<TStore>(fixture), IClassFixture<ServerFixture<TStore>> where TStore : TestStore, new()
 {
-    private readonly ServerFixture<TStore> _fixture;
-
-    protected WebhookTests(ServerFixture<TStore> fixture)
-    {
-        if (fixture.Store.SkipReason is { } reason)
-            Assert.Skip(reason);
-        _fixture = fixture;
-    }
-
-    private TestServer Server => _fixture.Server;
-
     [Fact]
     public async Task Every_sample_is_stored_once_and_a_redelivery_of_each_stores_nothing_new()
     {
-        await using var server = await TestServer.StartAsync(_fixture.Store); // its own empty database: every sample is new here
+        await using var server = await TestServer.StartAsync(Store); // its own empty database: every sample is new here
         Assert.True(Sample.All.Count >= 15, $"expected the sample folders to hold at least 15 requests, found {Sample.All.Count}");
         foreach (var sample in Sample.All)
         {
