@@ -9,6 +9,7 @@ using Inbox.Channels.Sms;
 using Inbox.Conversations;
 using Inbox.Ingest;
 using Inbox.Live;
+using Inbox.Observability;
 using Inbox.Outbound;
 using Inbox.Reports;
 using Inbox.Outbound.Senders;
@@ -132,6 +133,7 @@ public static partial class InboxApp
                 }));
             o.OnRejected = async (context, ct) =>
             {
+                context.HttpContext.RequestServices.GetRequiredService<InboxMetrics>().WebhookRateLimited(context.HttpContext);
                 context.HttpContext.Response.Headers.RetryAfter = "1";
                 await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
@@ -141,6 +143,7 @@ public static partial class InboxApp
             };
         });
         services.AddOpenApi();
+        builder.AddInboxObservability(); // after the senders: it decorates them
 
         var app = builder.Build();
         UseEdgeSafety(app);
@@ -158,7 +161,8 @@ public static partial class InboxApp
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
 
-        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().RequireRateLimiting(WebhookRateLimit).AddEndpointFilter(AnswerRejections);
+        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().RequireRateLimiting(WebhookRateLimit)
+            .AddEndpointFilter(Telemetry.MeasureWebhook).AddEndpointFilter(AnswerRejections);
         foreach (var channel in app.Services.GetServices<IWebhookChannel>())
             channel.MapWebhooks(webhooks);
         // An unknown channel is told so plainly (rather than being asked to sign in).

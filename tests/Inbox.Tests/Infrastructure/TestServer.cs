@@ -60,7 +60,7 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
     public TimeProvider Clock => _app.Services.GetRequiredService<TimeProvider>();
 
     public static async Task<TestServer> StartAsync(TestStore store, IDictionary<string, string?>? overrides = null, string? connectionString = null, TimeProvider? clock = null,
-        string environment = "Testing")
+        string environment = "Testing", Action<IServiceCollection>? services = null)
     {
         connectionString ??= await store.CreateDatabaseAsync();
         var settings = Settings(store.Provider, connectionString);
@@ -76,6 +76,7 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
                 builder.Services.AddSingleton(clock);
             builder.Logging.AddProvider(logs);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
+            services?.Invoke(builder.Services);
         });
         await InboxApp.InitializeAsync(app);
         await app.StartAsync();
