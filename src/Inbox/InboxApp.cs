@@ -142,7 +142,7 @@ public static partial class InboxApp
                 });
             };
         });
-        services.AddOpenApi();
+        AddApiDescription(services);
         builder.AddInboxObservability(); // after the senders: it decorates them
 
         var app = builder.Build();
@@ -154,10 +154,7 @@ public static partial class InboxApp
         app.UseAuthorization();
         app.UseRateLimiter();
 
-        // Anonymous in Development only; elsewhere the API's description is for signed-in accounts (docs/security.md).
-        var openApi = app.MapOpenApi();
-        if (app.Environment.IsDevelopment())
-            openApi.AllowAnonymous();
+        MapApiDescription(app);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
 
