@@ -8,6 +8,7 @@ using Inbox.Channels;
 using Inbox.Conversations;
 using Inbox.Ingest;
 using Inbox.Live;
+using Inbox.Observability;
 using Inbox.Outbound;
 using Inbox.Reports;
 using Inbox.Outbound.Senders;
@@ -129,6 +130,7 @@ public static partial class InboxApp
                 }));
             o.OnRejected = async (context, ct) =>
             {
+                context.HttpContext.RequestServices.GetRequiredService<InboxMetrics>().WebhookRateLimited(context.HttpContext);
                 context.HttpContext.Response.Headers.RetryAfter = "1";
                 await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
@@ -137,7 +139,8 @@ public static partial class InboxApp
                 });
             };
         });
-        services.AddOpenApi();
+        AddApiDescription(services);
+        builder.AddInboxObservability(); // after the senders: it decorates them
 
         var app = builder.Build();
         UseEdgeSafety(app);
@@ -148,14 +151,12 @@ public static partial class InboxApp
         app.UseAuthorization();
         app.UseRateLimiter();
 
-        // Anonymous in Development only; elsewhere the API's description is for signed-in accounts (docs/security.md).
-        var openApi = app.MapOpenApi();
-        if (app.Environment.IsDevelopment())
-            openApi.AllowAnonymous();
+        MapApiDescription(app);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
 
-        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().RequireRateLimiting(WebhookRateLimit).AddEndpointFilter(AnswerRejections);
+        var webhooks = app.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().RequireRateLimiting(WebhookRateLimit)
+            .AddEndpointFilter(Telemetry.MeasureWebhook).AddEndpointFilter(AnswerRejections);
         webhooks.MapChannelWebhooks(app.Services);
         // An unknown channel is told so plainly (rather than being asked to sign in).
         webhooks.Map("/{**path}", (string? path) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,

@@ -12,7 +12,7 @@ namespace Inbox.Live;
 /// </summary>
 public sealed class EventDispatcher(
     EventFeed feed, EventSignal signal, IClusterBus bus, IHubContext<InboxHub, IInboxClient> hub, AutoAssigner assigner,
-    ConnectionCounter connections, PushAudit pushAudit, ILogger<EventDispatcher> logger)
+    ConnectionCounter connections, PushAudit pushAudit, Observability.InboxMetrics metrics, ILogger<EventDispatcher> logger)
     : BackgroundService
 {
     private const int Batch = 500;
@@ -81,5 +81,6 @@ public sealed class EventDispatcher(
             CallbackPayload p => item.Event.Method == nameof(IInboxClient.CallbackRequested) ? clients.CallbackRequested(p) : clients.CallbackChanged(p),
             _ => Task.CompletedTask,
         });
+        metrics.Pushed(item.Source);
     }
 }

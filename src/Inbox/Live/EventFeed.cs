@@ -15,6 +15,7 @@ public sealed record StoredEvent
     public Guid? ActorId { get; init; }
     public Guid? AssigneeId { get; init; }
     public Guid? PreviousAssigneeId { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>An unassigned conversation was given to someone: the whole queue learns it is taken.</summary>
     public bool LeftTheQueue => Type == EventType.ConversationAssigned && PreviousAssigneeId is null;
@@ -51,7 +52,7 @@ public sealed class EventFeed(Database database)
         await using var s = await database.ReadAsync(ct);
         return await s.QueryAsync<StoredEvent>(
             $"""
-            SELECT seq, center_id, conversation_id, type, payload, actor_id, assignee_id, previous_assignee_id
+            SELECT seq, center_id, conversation_id, type, payload, actor_id, assignee_id, previous_assignee_id, created_at
             FROM conversation_events
             WHERE seq > @afterSeq {(centerId is null ? "" : "AND center_id = @centerId")}
             ORDER BY seq

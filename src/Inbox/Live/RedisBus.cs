@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Inbox.Live;
 
 /// <summary>
-/// The cross-node bus over Redis (StackExchange.Redis 1.2.6, kept behind <see cref="IClusterBus"/>).
+/// The cross-node bus over Redis (StackExchange.Redis, kept behind <see cref="IClusterBus"/>).
 /// <list type="bullet">
 /// <item><c>{prefix}:events</c> — pub/sub doorbell "node|sequence" after a node's commits; every other node reads the
 /// store after its own last pushed sequence and pushes to its clients. A lost doorbell costs at most the 1 s poll.</item>

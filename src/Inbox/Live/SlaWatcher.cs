@@ -8,7 +8,7 @@ namespace Inbox.Live;
 /// Turns a deadline that passed unanswered into an <c>sla.breached</c> event (pushed as SlaBreached), once per deadline.
 /// The conditional update makes exactly one worker record it, however many nodes watch.
 /// </summary>
-public sealed class SlaWatcher(Database database, ConversationStore store, CalendarService calendars, EventSignal signal, TimeProvider clock, ILogger<SlaWatcher> logger)
+public sealed class SlaWatcher(Database database, ConversationStore store, CalendarService calendars, EventSignal signal, Observability.InboxMetrics metrics, TimeProvider clock, ILogger<SlaWatcher> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -50,6 +50,7 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
                 new SlaBreachedPayload(0, c.Id, c.DueReason ?? "unknown", c.DueAt, c.DueCalendarVersion ?? calendar.Version, c.AssigneeId,
                     c.WaitingSince, waited.TotalSeconds, business.TotalSeconds), null, c.AssigneeId)], now, ct);
             await s.CommitAsync(ct);
+            metrics.DeadlineBreached(c.DueReason, c.DueLine);
             count++;
         }
         return count;

@@ -49,7 +49,7 @@ public sealed class ScaleOutTests
         // Listen on the cluster's Redis as any client could: only doorbells (node|sequence) may cross it.
         using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString);
         var doorbells = new ConcurrentQueue<string>();
-        await redis.GetSubscriber().SubscribeAsync(cluster.ChannelPrefix + ":events", (_, value) => doorbells.Enqueue((string?)value ?? ""));
+        await redis.GetSubscriber().SubscribeAsync(StackExchange.Redis.RedisChannel.Literal(cluster.ChannelPrefix + ":events"), (_, value) => doorbells.Enqueue((string?)value ?? ""));
 
         var latencies = new List<double>();
         for (var i = 0; i <= 20; i++)
