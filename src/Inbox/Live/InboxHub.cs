@@ -42,7 +42,7 @@ public sealed class InboxHub(
         var account = new ConnectedAccount(caller.AccountId, caller.CenterId, caller.Username, Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString(), groups);
         if (connections.TryAdd(account, Context, limit))
             return;
-        logger.LogInformation("Refused a hub connection of account {AccountId}: {Limit} are open already", caller.AccountId, limit);
+        Log.HubConnectionRefused(logger, caller.AccountId, limit);
         throw new HubException($"This account has at most {limit} connections open at once; close another console window first.");
     }
 
@@ -59,7 +59,7 @@ public sealed class InboxHub(
                 if (!await bus.IsConnectedElsewhereAsync(caller.AccountId, CancellationToken.None))
                     await conversations.SetPresenceAsync(caller, Presence.Offline, CancellationToken.None);
             }
-            catch (Exception e) { logger.LogWarning("Could not mark account {AccountId} offline ({Error})", caller.AccountId, e.GetType().Name); }
+            catch (Exception e) { Log.MarkOfflineFailed(logger, caller.AccountId, e.GetType().Name); }
         }
         await base.OnDisconnectedAsync(exception);
     }
@@ -293,4 +293,13 @@ public sealed class ConnectionCounter
             return [.. reached.Select(id => _accounts[id].Account)];
         }
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information, "Refused a hub connection of account {AccountId}: {Limit} are open already")]
+    public static partial void HubConnectionRefused(ILogger logger, Guid accountId, int limit);
+
+    [LoggerMessage(LogLevel.Warning, "Could not mark account {AccountId} offline ({Error})")]
+    public static partial void MarkOfflineFailed(ILogger logger, Guid accountId, string error);
 }

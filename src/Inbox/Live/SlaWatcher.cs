@@ -23,7 +23,7 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Checking deadlines failed ({Error}); trying again shortly", e.GetType().Name);
+                Log.DeadlineCheckFailed(logger, e.GetType().Name);
             }
             await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -80,4 +80,10 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
         public string? DueCalendarVersion { get; init; }
         public DateTimeOffset? WaitingSince { get; init; }
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Checking deadlines failed ({Error}); trying again shortly")]
+    public static partial void DeadlineCheckFailed(ILogger logger, string error);
 }
