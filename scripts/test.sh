@@ -7,6 +7,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
 
+# Formatting first, on the whole run (CI's): a slip fails here, before any server starts. The analyzers run in the build.
+if [ $# -eq 0 ]; then
+    echo "test.sh: checking the formatting (dotnet format --verify-no-changes)..."
+    if ! dotnet format Inbox.sln --verify-no-changes; then
+        echo "test.sh: the code is not formatted as .editorconfig says: run \`dotnet format Inbox.sln\` and commit the result" >&2
+        exit 1
+    fi
+else
+    echo "test.sh: formatting not checked (arguments given: a targeted run)"
+fi
+
 work=$(mktemp -d /tmp/inbox-test.XXXXXX)
 cleanup() {
     stop_throwaway_postgres "$work"

@@ -174,8 +174,7 @@ public static partial class InboxApp
     public static async Task InitializeAsync(WebApplication app, CancellationToken ct = default)
     {
         var database = app.Services.GetRequiredService<Database>();
-        app.Logger.LogInformation("Store: {Provider}{Where}", database.Dialect.Name,
-            database.Dialect is SqliteDialect sqlite ? $" at {sqlite.FilePath}" : "");
+        Log.StoreChosen(app.Logger, database.Dialect.Name, database.Dialect is SqliteDialect sqlite ? $" at {sqlite.FilePath}" : "");
         await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct);
         foreach (var channel in app.Services.GetRequiredService<ChannelRegistry>().All)
             channel.Validate(app.Configuration, app.Environment);
@@ -192,8 +191,8 @@ public static partial class InboxApp
         catch (WebhookRejectedException e)
         {
             var http = context.HttpContext;
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inbox.Webhooks")
-                .LogInformation("Refused webhook {Path}: {Status} {Field}", LogText.Escape(http.Request.Path.Value), e.Status, LogText.Escape(e.Field ?? "-"));
+            Log.WebhookRefused(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inbox.Webhooks"),
+                LogText.Escape(http.Request.Path.Value), e.Status, LogText.Escape(e.Field ?? "-"));
             return e.ToResult();
         }
     }
@@ -208,9 +207,20 @@ public static partial class InboxApp
         }
         finally
         {
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inbox.Requests").LogInformation(
-                "{Method} {Path} {Status} {Elapsed:0.0} ms", LogText.Escape(http.Request.Method), LogText.Escape(http.Request.Path.Value), http.Response.StatusCode,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Request(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inbox.Requests"),
+                LogText.Escape(http.Request.Method), LogText.Escape(http.Request.Path.Value), http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information, "Store: {Provider}{Where}")]
+    public static partial void StoreChosen(ILogger logger, string provider, string where);
+
+    [LoggerMessage(LogLevel.Information, "Refused webhook {Path}: {Status} {Field}")]
+    public static partial void WebhookRefused(ILogger logger, string path, int status, string field);
+
+    [LoggerMessage(LogLevel.Information, "{Method} {Path} {Status} {Elapsed:0.0} ms")]
+    public static partial void Request(ILogger logger, string method, string path, int status, double elapsed);
 }

@@ -168,7 +168,7 @@ public sealed class BootstrapAdmin(AccountStore store, CenterDirectory centers, 
             if (!await store.InsertAsync(account, ct))
                 continue; // another node created it at the same moment
             await audit.WriteAsync([new AuditEntry(centerId, null, "system", null, AuditActions.AccountCreated, Detail: $"{account.Id} admin ({key})")], ct);
-            logger.LogInformation("Created the bootstrap admin account '{Username}' in center {CenterId}", account.Username, centerId);
+            Log.BootstrapAdminCreated(logger, account.Username, centerId);
         }
     }
 
@@ -198,4 +198,10 @@ public sealed class BootstrapAdmin(AccountStore store, CenterDirectory centers, 
         }
         return admins;
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information, "Created the bootstrap admin account '{Username}' in center {CenterId}")]
+    public static partial void BootstrapAdminCreated(ILogger logger, string username, string centerId);
 }

@@ -40,7 +40,7 @@ public sealed class AuthService(AccountStore accounts, TokenService tokens, IPas
         {
             if (limits.RecordFailure(username, sourceIp) && account is not null)
             {
-                logger.LogWarning("Account {AccountId} locked for one client address after repeated failed sign-ins", account.Id);
+                Log.SignInLocked(logger, account.Id);
                 await audit.WriteAsync([new AuditEntry(account.CenterId, account.Id, account.Username, sourceIp?.ToString(), AuditActions.AccountLocked,
                     Detail: $"failed sign-ins from {sourceIp}; other addresses are not locked")], ct);
             }
@@ -50,4 +50,10 @@ public sealed class AuthService(AccountStore accounts, TokenService tokens, IPas
             return new SignInResult(null, null);
         return new SignInResult(tokens.Issue(account), null);
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Account {AccountId} locked for one client address after repeated failed sign-ins")]
+    public static partial void SignInLocked(ILogger logger, Guid accountId);
 }

@@ -22,7 +22,7 @@ public sealed class TokenService
         var configured = _options.SigningKey;
         if (string.IsNullOrEmpty(configured))
         {
-            logger.LogWarning("Auth:Jwt:SigningKey is not set: using a random key, so tokens end with this process and are not accepted by other nodes.");
+            Log.RandomSigningKey(logger);
             _key = new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32));
         }
         else if (configured.Length < 32)
@@ -76,4 +76,10 @@ public sealed class TokenService
         });
         return (token, expires);
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Auth:Jwt:SigningKey is not set: using a random key, so tokens end with this process and are not accepted by other nodes.")]
+    public static partial void RandomSigningKey(ILogger logger);
 }

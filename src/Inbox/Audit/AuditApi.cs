@@ -179,7 +179,7 @@ public sealed class AuditRetention(AuditLog audit, CenterDirectory centers, IOpt
     {
         var cutoff = clock.GetUtcNow().AddDays(-options.CurrentValue.RetentionDays);
         var result = await audit.PurgeAsync(cutoff, centers.All.Select(c => c.Id), ct);
-        logger.LogInformation("Audit retention purge: {Deleted} records older than {Cutoff:u} removed", result.Sum(r => r.Deleted), cutoff);
+        Log.RetentionPurged(logger, result.Sum(r => r.Deleted), cutoff);
         return (cutoff, result);
     }
 
@@ -193,9 +193,18 @@ public sealed class AuditRetention(AuditLog audit, CenterDirectory centers, IOpt
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Audit retention purge failed ({Error}); trying again at the next interval", e.GetType().Name);
+                Log.RetentionPurgeFailed(logger, e.GetType().Name);
             }
             await Task.Delay(TimeSpan.FromHours(options.CurrentValue.PurgeIntervalHours), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information, "Audit retention purge: {Deleted} records older than {Cutoff:u} removed")]
+    public static partial void RetentionPurged(ILogger logger, long deleted, DateTimeOffset cutoff);
+
+    [LoggerMessage(LogLevel.Warning, "Audit retention purge failed ({Error}); trying again at the next interval")]
+    public static partial void RetentionPurgeFailed(ILogger logger, string error);
 }

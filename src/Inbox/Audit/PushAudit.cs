@@ -49,7 +49,7 @@ public sealed class PushAudit(CenterDirectory centers, AuditLog audit, TimeProvi
             }
             catch (ChannelClosedException)
             {
-                logger.LogWarning("A push access record came after shutdown began and was not written (account {AccountId})", account.AccountId);
+                Log.PushRecordAfterShutdown(logger, account.AccountId);
             }
         }
     }
@@ -87,12 +87,24 @@ public sealed class PushAudit(CenterDirectory centers, AuditLog audit, TimeProvi
             {
                 if (stoppingToken.IsCancellationRequested && attempt >= 3)
                 {
-                    logger.LogError("{Count} push access records were not written: the store did not take them before shutdown ({Error})", batch.Count, e.GetType().Name);
+                    Log.PushRecordsLost(logger, batch.Count, e.GetType().Name);
                     return;
                 }
-                logger.LogWarning("Writing {Count} push access records failed ({Error}); retrying", batch.Count, e.GetType().Name);
+                Log.PushRecordsRetrying(logger, batch.Count, e.GetType().Name);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, attempt)), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "A push access record came after shutdown began and was not written (account {AccountId})")]
+    public static partial void PushRecordAfterShutdown(ILogger logger, Guid accountId);
+
+    [LoggerMessage(LogLevel.Error, "{Count} push access records were not written: the store did not take them before shutdown ({Error})")]
+    public static partial void PushRecordsLost(ILogger logger, int count, string error);
+
+    [LoggerMessage(LogLevel.Warning, "Writing {Count} push access records failed ({Error}); retrying")]
+    public static partial void PushRecordsRetrying(ILogger logger, int count, string error);
 }

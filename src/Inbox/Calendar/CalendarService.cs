@@ -249,7 +249,7 @@ public sealed class CalendarService(
             // Start-up refuses bad days; a configuration reloaded with bad ones keeps the days last read (intake must go on).
             var problems = string.Join(" ", e.Failures);
             if (!string.Equals(Interlocked.Exchange(ref _badConfiguration, problems), problems, StringComparison.Ordinal))
-                logger.LogWarning("Calendar:TemporaryHolidays is not valid after a configuration change ({Problems}); the days read before stay in force", problems);
+                Log.TemporaryHolidaysInvalid(logger, problems);
             return _specialDays?.Days ?? KoreanHolidays.SpecialDays;
         }
         _badConfiguration = null;
@@ -300,8 +300,7 @@ public sealed class CalendarService(
         // A row that is not a date (written by hand, or by an older version) closes nothing; it must not stop the calendar.
         var days = rows.Where(d => ParseDay(d.Day) is not null).ToList();
         if (days.Count < rows.Count)
-            logger.LogWarning("Center {Center}: {Count} closure rows are not dates (yyyy-MM-dd within {Range}) and are ignored",
-                centerId, rows.Count - days.Count, SupportedRange);
+            Log.ClosureRowsIgnored(logger, centerId, rows.Count - days.Count, SupportedRange);
 
         var definition = JsonSerializer.Serialize(new
         {
@@ -331,8 +330,7 @@ public sealed class CalendarService(
 
         var calendar = new BusinessCalendar(center.TimeZone, center.WorkingHours, IsClosed, version, (FirstDay, LastDay));
         if (calendar.NextOpening(now) is null && _warned.TryAdd(version, true))
-            logger.LogWarning("Center {Center}: calendar {Version} has no working time in the next {Days} days; deadlines are counted in wall-clock time until it has",
-                centerId, version, BusinessCalendar.HorizonDays);
+            Log.NoWorkingTime(logger, centerId, version, BusinessCalendar.HorizonDays);
         var loaded = new Loaded(calendar, days, specialDays, now);
         // A load that a change overtook (Changed) serves its own waiters only; it must not stay in the cache.
         _cache[centerId] = loaded;
@@ -347,4 +345,16 @@ public sealed class CalendarService(
         DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) && date >= FirstDay && date <= LastDay
             ? date
             : null;
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Calendar:TemporaryHolidays is not valid after a configuration change ({Problems}); the days read before stay in force")]
+    public static partial void TemporaryHolidaysInvalid(ILogger logger, string problems);
+
+    [LoggerMessage(LogLevel.Warning, "Center {Center}: {Count} closure rows are not dates (yyyy-MM-dd within {Range}) and are ignored")]
+    public static partial void ClosureRowsIgnored(ILogger logger, string center, int count, string range);
+
+    [LoggerMessage(LogLevel.Warning, "Center {Center}: calendar {Version} has no working time in the next {Days} days; deadlines are counted in wall-clock time until it has")]
+    public static partial void NoWorkingTime(ILogger logger, string center, string version, int days);
 }

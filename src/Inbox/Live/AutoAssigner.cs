@@ -40,7 +40,7 @@ public sealed class AutoAssigner(Database database, ConversationStore store, Cen
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Auto-assignment in center {CenterId} failed ({Error}); it runs again on the next change", centerId, e.GetType().Name);
+                Log.AutoAssignFailed(logger, centerId, e.GetType().Name);
             }
         }
     }
@@ -95,4 +95,10 @@ public sealed class AutoAssigner(Database database, ConversationStore store, Cen
             count++;
         }
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Auto-assignment in center {CenterId} failed ({Error}); it runs again on the next change")]
+    public static partial void AutoAssignFailed(ILogger logger, string centerId, string error);
 }

@@ -57,8 +57,7 @@ public sealed class EventDispatcher(
             catch (Exception e)
             {
                 // A database error's message names the statement's problem, never row values (Npgsql leaves out the detail).
-                logger.LogWarning("Pushing events failed ({Error}: {Message}); retrying after sequence {Seq}", e.GetType().Name,
-                    e is System.Data.Common.DbException ? e.Message : "", last);
+                Log.PushFailed(logger, e.GetType().Name, e is System.Data.Common.DbException ? e.Message : "", last);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -83,4 +82,10 @@ public sealed class EventDispatcher(
         });
         metrics.Pushed(item.Source);
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Pushing events failed ({Error}: {Message}); retrying after sequence {Seq}")]
+    public static partial void PushFailed(ILogger logger, string error, string message, long seq);
 }

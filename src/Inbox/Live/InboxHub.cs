@@ -42,7 +42,7 @@ public sealed class InboxHub(
         var account = new ConnectedAccount(caller.AccountId, caller.CenterId, caller.Username, Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString(), groups);
         if (connections.TryAdd(account, Context, limit))
             return;
-        logger.LogInformation("Refused a hub connection of account {AccountId}: {Limit} are open already", caller.AccountId, limit);
+        Log.HubConnectionRefused(logger, caller.AccountId, limit);
         throw new HubException($"This account has at most {limit} connections open at once; close another console window first.");
     }
 
@@ -283,4 +283,10 @@ public sealed class ConnectionCounter
             return [.. reached.Select(id => _accounts[id].Account)];
         }
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information, "Refused a hub connection of account {AccountId}: {Limit} are open already")]
+    public static partial void HubConnectionRefused(ILogger logger, Guid accountId, int limit);
 }

@@ -74,15 +74,14 @@ public sealed class RedisBus : BackgroundService, IClusterBus
         _redis.ConnectionFailed += (_, e) =>
         {
             Volatile.Write(ref _upSinceTicks, 0);
-            _logger.LogWarning("Redis connection lost ({Failure}); pushing by polling the store until it is back", e.FailureType);
+            Log.RedisConnectionLost(_logger, e.FailureType);
         };
         _redis.ConnectionRestored += (_, _) =>
         {
-            _logger.LogInformation("Redis connection restored");
+            Log.RedisConnectionRestored(_logger);
             _ = SubscribeAsync();
         };
-        _logger.LogInformation("Cluster bus: Redis {State}, node {Node}, prefix {Prefix}", _redis.IsConnected ? "connected" : "not reachable yet",
-            _nodeId, _options.ChannelPrefix);
+        Log.ClusterBusStarted(_logger, _redis.IsConnected ? "connected" : "not reachable yet", _nodeId, _options.ChannelPrefix);
         await SubscribeAsync();
         await base.StartAsync(cancellationToken);
     }
@@ -101,7 +100,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
         }
         catch (Exception e)
         {
-            _logger.LogWarning("Subscribing to Redis failed ({Error}); retrying on the next heartbeat", e.GetType().Name);
+            Log.RedisSubscribeFailed(_logger, e.GetType().Name);
         }
         finally
         {
@@ -125,7 +124,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
         }
         catch (Exception e)
         {
-            _logger.LogDebug("Publishing on Redis failed ({Error})", e.GetType().Name);
+            Log.RedisPublishFailed(_logger, e.GetType().Name);
         }
     }
 
@@ -146,7 +145,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
         }
         catch (JsonException)
         {
-            _logger.LogWarning("Ignored a malformed typing notice on Redis");
+            Log.MalformedTypingNotice(_logger);
         }
     }
 
@@ -170,7 +169,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
         }
         catch (Exception e)
         {
-            _logger.LogDebug("Writing presence to Redis failed ({Error}); the next heartbeat writes it", e.GetType().Name);
+            Log.RedisPresenceWriteFailed(_logger, e.GetType().Name);
         }
     }
 
@@ -188,7 +187,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
         }
         catch (Exception e)
         {
-            _logger.LogWarning("Could not ask Redis whether account {AccountId} is connected elsewhere ({Error})", accountId, e.GetType().Name);
+            Log.RedisConnectedElsewhereFailed(_logger, accountId, e.GetType().Name);
             return false;
         }
     }
@@ -208,7 +207,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
             {
                 await HeartbeatAsync();
                 if (_warned)
-                    _logger.LogInformation("Redis heartbeat works again");
+                    Log.RedisHeartbeatRestored(_logger);
                 _warned = false;
                 // The connections are known only once Redis has been reachable for a whole expiry: after a Redis restart
                 // every node must have written its connections again before anyone's absence means anything.
@@ -225,7 +224,7 @@ public sealed class RedisBus : BackgroundService, IClusterBus
             {
                 Volatile.Write(ref _upSinceTicks, 0);
                 if (!_warned)
-                    _logger.LogWarning("Redis heartbeat failed ({Error}); presence is not shared until it works again", e.GetType().Name);
+                    Log.RedisHeartbeatFailed(_logger, e.GetType().Name);
                 _warned = true;
             }
             await Task.Delay(every, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -291,4 +290,37 @@ internal sealed class RedisBusHealthCheck(RedisBus bus) : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct) => Task.FromResult(bus.IsConnected
         ? HealthCheckResult.Healthy("Redis bus connected")
         : HealthCheckResult.Degraded("Redis unreachable: other nodes' events reach this node's clients by polling (about 1 s); presence is not shared"));
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Redis connection lost ({Failure}); pushing by polling the store until it is back")]
+    public static partial void RedisConnectionLost(ILogger logger, ConnectionFailureType failure);
+
+    [LoggerMessage(LogLevel.Information, "Redis connection restored")]
+    public static partial void RedisConnectionRestored(ILogger logger);
+
+    [LoggerMessage(LogLevel.Information, "Cluster bus: Redis {State}, node {Node}, prefix {Prefix}")]
+    public static partial void ClusterBusStarted(ILogger logger, string state, string node, string prefix);
+
+    [LoggerMessage(LogLevel.Warning, "Subscribing to Redis failed ({Error}); retrying on the next heartbeat")]
+    public static partial void RedisSubscribeFailed(ILogger logger, string error);
+
+    [LoggerMessage(LogLevel.Debug, "Publishing on Redis failed ({Error})")]
+    public static partial void RedisPublishFailed(ILogger logger, string error);
+
+    [LoggerMessage(LogLevel.Warning, "Ignored a malformed typing notice on Redis")]
+    public static partial void MalformedTypingNotice(ILogger logger);
+
+    [LoggerMessage(LogLevel.Debug, "Writing presence to Redis failed ({Error}); the next heartbeat writes it")]
+    public static partial void RedisPresenceWriteFailed(ILogger logger, string error);
+
+    [LoggerMessage(LogLevel.Warning, "Could not ask Redis whether account {AccountId} is connected elsewhere ({Error})")]
+    public static partial void RedisConnectedElsewhereFailed(ILogger logger, Guid accountId, string error);
+
+    [LoggerMessage(LogLevel.Information, "Redis heartbeat works again")]
+    public static partial void RedisHeartbeatRestored(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Redis heartbeat failed ({Error}); presence is not shared until it works again")]
+    public static partial void RedisHeartbeatFailed(ILogger logger, string error);
 }

@@ -22,7 +22,7 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Checking deadlines failed ({Error}); trying again shortly", e.GetType().Name);
+                Log.DeadlineCheckFailed(logger, e.GetType().Name);
             }
             await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -55,4 +55,10 @@ public sealed class SlaWatcher(Database database, ConversationStore store, Calen
         }
         return count;
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Checking deadlines failed ({Error}); trying again shortly")]
+    public static partial void DeadlineCheckFailed(ILogger logger, string error);
 }

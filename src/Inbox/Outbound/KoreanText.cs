@@ -64,7 +64,7 @@ public static class KoreanText
         ArgumentNullException.ThrowIfNull(text);
         var unsendable = CharactersSmsCannotCarry(text);
         if (unsendable.Count > 0)
-            throw Unsendable(unsendable);
+            throw Unsendable(unsendable, nameof(text));
         return Cp949.GetByteCount(text);
     }
 
@@ -101,7 +101,7 @@ public static class KoreanText
         RequireContent(text);
         var unsendable = CharactersSmsCannotCarry(text);
         if (unsendable.Count > 0)
-            throw Unsendable(unsendable);
+            throw Unsendable(unsendable, nameof(text));
 
         var bytes = Cp949.GetByteCount(text);
         if (bytes <= SmsMaxBytes)
@@ -143,9 +143,9 @@ public static class KoreanText
             throw new ArgumentException("The reply is empty.", nameof(text));
     }
 
-    private static ArgumentException Unsendable(IReadOnlyList<string> characters) =>
+    private static ArgumentException Unsendable(IReadOnlyList<string> characters, string paramName) =>
         new($"SMS cannot carry {string.Join(", ", characters.Select(Describe))}: remove or replace "
-            + (characters.Count == 1 ? "it" : "them") + ", or reply on KakaoTalk.", "text");
+            + (characters.Count == 1 ? "it" : "them") + ", or reply on KakaoTalk.", paramName);
 
     // "😊 (U+1F60A)": the code points tell "♥️" (U+2665 U+FE0F) apart from the sendable "♥" (U+2665).
     private static string Describe(string element) =>

@@ -37,7 +37,7 @@ public sealed class OutboxWorker(
             }
             catch (Exception e)
             {
-                logger.LogWarning("Outbox pass failed ({Error}); trying again shortly", e.GetType().Name);
+                Log.OutboxPassFailed(logger, e.GetType().Name);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
@@ -119,7 +119,7 @@ public sealed class OutboxWorker(
                 await s.ExecuteAsync(
                     "UPDATE outbox SET attempts = @attempts, next_attempt_at = @next, lease_token = NULL, lease_until = NULL, last_error = @reason WHERE id = @Id",
                     new { attempts, next = now + delay, reason = ResidentRegistrationNumber.Mask(retry.Reason), row.Id }, ct);
-                logger.LogInformation("Reply {MessageId} not sent on attempt {Attempt} ({Reason}); next try in {Delay}s", row.MessageId, attempts, Redact.Digits(retry.Reason), delay.TotalSeconds);
+                Log.ReplyRescheduled(logger, row.MessageId, attempts, Redact.Digits(retry.Reason), delay.TotalSeconds);
                 break;
             default:
                 status = DeliveryStatus.Failed;
@@ -133,7 +133,7 @@ public sealed class OutboxWorker(
                 await s.ExecuteAsync("UPDATE messages SET delivery_status = 'failed', delivery_error = @error WHERE id = @MessageId",
                     new { error, row.MessageId }, ct);
                 await Complete(s, row, attempts, error, now, ct);
-                logger.LogWarning("Reply {MessageId} failed: {Reason}", row.MessageId, Redact.Digits(error));
+                Log.ReplyFailed(logger, row.MessageId, Redact.Digits(error));
                 break;
         }
         if (status is not null)
@@ -164,4 +164,16 @@ public sealed class OutboxWorker(
         public string? CenterAddress { get; init; }
         public string? Metadata { get; init; }
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Outbox pass failed ({Error}); trying again shortly")]
+    public static partial void OutboxPassFailed(ILogger logger, string error);
+
+    [LoggerMessage(LogLevel.Information, "Reply {MessageId} not sent on attempt {Attempt} ({Reason}); next try in {Delay}s")]
+    public static partial void ReplyRescheduled(ILogger logger, Guid messageId, int attempt, string reason, double delay);
+
+    [LoggerMessage(LogLevel.Warning, "Reply {MessageId} failed: {Reason}")]
+    public static partial void ReplyFailed(ILogger logger, Guid messageId, string reason);
 }

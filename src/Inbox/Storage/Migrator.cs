@@ -43,7 +43,7 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)",
                     new { script.Version, script.Name, AppliedAt = clock.GetUtcNow().ToString("O") }, cancellationToken);
                 await session.CommitAsync(cancellationToken);
-                logger.LogInformation("Applied migration {Version:D4} {Name} ({Dialect})", script.Version, script.Name, dialect.Name);
+                Log.MigrationApplied(logger, script.Version, script.Name, dialect.Name);
                 count++;
             }
             return count;
@@ -82,3 +82,9 @@ public sealed partial class Migrator(Database database, TimeProvider clock, ILog
 }
 
 internal sealed record MigrationScript(int Version, string Name, string Sql);
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information, "Applied migration {Version:D4} {Name} ({Dialect})")]
+    public static partial void MigrationApplied(ILogger logger, int version, string name, string dialect);
+}

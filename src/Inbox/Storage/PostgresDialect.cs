@@ -10,7 +10,11 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect
 
     public override string Name => "postgres";
 
-    public override void Dispose() => _dataSource.Dispose();
+    public override void Dispose()
+    {
+        _dataSource.Dispose();
+        base.Dispose();
+    }
 
     public override DbConnection CreateConnection() => _dataSource.CreateConnection();
 

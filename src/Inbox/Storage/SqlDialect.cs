@@ -65,9 +65,7 @@ public abstract class SqlDialect : IDisposable
     public abstract bool IsUniqueViolation(Exception exception);
 
     /// <summary>Closes pooled connections (the container disposes the dialect with the application).</summary>
-    public virtual void Dispose()
-    {
-    }
+    public virtual void Dispose() => GC.SuppressFinalize(this);
 
     /// <summary>Runs once at start-up before migrations (file creation, pragmas).</summary>
     public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -31,6 +31,7 @@ public sealed partial class SqlServerDialect : SqlDialect
     {
         using var connection = new SqlConnection(_connectionString);
         SqlConnection.ClearPool(connection);
+        base.Dispose();
     }
 
     // No ON CONFLICT: a unique-key violation (2601 duplicate index key, 2627 duplicate constraint key) is caught on the

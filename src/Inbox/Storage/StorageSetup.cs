@@ -50,7 +50,7 @@ internal sealed class StoreUnavailableHandler(SqlDialect dialect, IProblemDetail
     {
         if (!dialect.IsUnavailable(exception))
             return false;
-        logger.LogWarning("Store unavailable ({Error}): answered 503 to {Method} {Path}", exception.GetType().Name, http.Request.Method, http.Request.Path);
+        Log.StoreUnavailable(logger, exception.GetType().Name, LogText.Escape(http.Request.Method), LogText.Escape(http.Request.Path.Value));
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         http.Response.Headers.RetryAfter = "5";
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -68,4 +68,10 @@ internal sealed class StoreHealthCheck(Database database) : IHealthCheck
         await database.IsReadyAsync(ct)
             ? HealthCheckResult.Healthy($"{database.Dialect.Name} store answers")
             : HealthCheckResult.Unhealthy($"{database.Dialect.Name} store does not answer");
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Store unavailable ({Error}): answered 503 to {Method} {Path}")]
+    public static partial void StoreUnavailable(ILogger logger, string error, string method, string path);
 }

@@ -127,7 +127,7 @@ public sealed class SqlServerDialectTests
                 foreach (Match added in Regex.Matches(code, @"(?i)ALTER\s+TABLE\s+\w+\s+ADD\s+(\w+)"))
                 {
                     var column = added.Groups[1].Value;
-                    var uses = Regex.Matches(code, $@"\b{column}\b").Count;
+                    var uses = Regex.Count(code, $@"\b{column}\b");
                     Assert.True(uses == 1, $"{script.Name}: '{column}' is used in the batch that adds it");
                 }
                 // Nothing PostgreSQL or SQLite only.

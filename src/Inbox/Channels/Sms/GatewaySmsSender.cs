@@ -60,7 +60,7 @@ public sealed class GatewaySmsSender(IHttpClientFactory httpClients, IConfigurat
         {
             var id = ProviderCall.Text(ProviderCall.ParseObject(answer), "messageId");
             if (string.IsNullOrEmpty(id))
-                logger.LogWarning("The SMS gateway accepted reply {MessageId} but its answer carries no messageId", message.MessageId);
+                Log.GatewayAnswerWithoutId(logger, message.MessageId);
             return new SendResult.Accepted(string.IsNullOrEmpty(id) ? null : id);
         }, ct);
     }
@@ -80,4 +80,10 @@ public sealed class GatewaySmsSender(IHttpClientFactory httpClients, IConfigurat
     private sealed record Settings(string BaseUrl, string Secret);
 
     private sealed record GatewayOutbound(string MessageId, string To, string From, string Text, string Type, string? Subject);
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "The SMS gateway accepted reply {MessageId} but its answer carries no messageId")]
+    public static partial void GatewayAnswerWithoutId(ILogger logger, Guid messageId);
 }

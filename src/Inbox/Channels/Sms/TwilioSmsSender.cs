@@ -59,7 +59,7 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IConfigurati
         {
             var sid = ProviderCall.Text(ProviderCall.ParseObject(body), "sid");
             if (string.IsNullOrEmpty(sid))
-                logger.LogWarning("Twilio accepted reply {MessageId} but its answer carries no sid", message.MessageId);
+                Log.TwilioAnswerWithoutSid(logger, message.MessageId);
             return new SendResult.Accepted(string.IsNullOrEmpty(sid) ? null : sid);
         }, ct);
     }
@@ -83,4 +83,10 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IConfigurati
     }
 
     private sealed record Settings(string BaseUrl, string AccountSid, string AuthToken, string? StatusCallbackUrl);
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Warning, "Twilio accepted reply {MessageId} but its answer carries no sid")]
+    public static partial void TwilioAnswerWithoutSid(ILogger logger, Guid messageId);
 }

@@ -14,9 +14,13 @@ public sealed class LoopbackSender(string channel, string? outboundKey, ILogger<
     {
         Senders.EnsureChannel(this, message);
         ct.ThrowIfCancellationRequested();
-        logger.LogInformation(
-            "Reply {MessageId} to {To} did not leave this machine: no provider is configured for the {Channel} channel (set {OutboundKey})",
-            message.MessageId, ProviderCall.MaskAddress(message.ResidentAddress), Channel, outboundKey ?? "a provider");
+        Log.ReplyKeptLocal(logger, message.MessageId, ProviderCall.MaskAddress(message.ResidentAddress), Channel, outboundKey ?? "a provider");
         return Task.FromResult<SendResult>(new SendResult.Accepted(null, Delivered: true));
     }
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information, "Reply {MessageId} to {To} did not leave this machine: no provider is configured for the {Channel} channel (set {OutboundKey})")]
+    public static partial void ReplyKeptLocal(ILogger logger, Guid messageId, string to, string channel, string outboundKey);
 }

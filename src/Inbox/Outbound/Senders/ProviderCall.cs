@@ -202,16 +202,13 @@ internal static partial class ProviderCall
         switch (result)
         {
             case SendResult.Accepted accepted:
-                logger.LogInformation("Reply {MessageId} (attempt {Attempt}) to {To} accepted by {Provider} on {Channel} as {ProviderMessageId} in {ElapsedMs} ms",
-                    message.MessageId, message.Attempt, to, sender.Name, sender.Channel, accepted.ProviderMessageId ?? "-", ms);
+                Log.ReplyAccepted(logger, message.MessageId, message.Attempt, to, sender.Name, sender.Channel, accepted.ProviderMessageId ?? "-", ms);
                 break;
             case SendResult.Retry retry:
-                logger.LogWarning("Reply {MessageId} (attempt {Attempt}) to {To} not sent by {Provider} on {Channel}, to be retried: {Reason} ({ElapsedMs} ms)",
-                    message.MessageId, message.Attempt, to, sender.Name, sender.Channel, retry.Reason, ms);
+                Log.ReplyToRetry(logger, message.MessageId, message.Attempt, to, sender.Name, sender.Channel, retry.Reason, ms);
                 break;
             case SendResult.Failed failed:
-                logger.LogWarning("Reply {MessageId} (attempt {Attempt}) to {To} refused by {Provider} on {Channel}, not retried: {Reason} ({ElapsedMs} ms)",
-                    message.MessageId, message.Attempt, to, sender.Name, sender.Channel, failed.Reason, ms);
+                Log.ReplyRefused(logger, message.MessageId, message.Attempt, to, sender.Name, sender.Channel, failed.Reason, ms);
                 break;
         }
     }
@@ -232,4 +229,16 @@ internal static partial class ProviderCall
     // Runs of digits with the separators phone numbers are written with.
     [GeneratedRegex(@"\+?\d[\d\- ()]*\d")]
     private static partial Regex PhoneLike();
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(LogLevel.Information, "Reply {MessageId} (attempt {Attempt}) to {To} accepted by {Provider} on {Channel} as {ProviderMessageId} in {ElapsedMs} ms")]
+    public static partial void ReplyAccepted(ILogger logger, Guid messageId, int attempt, string to, string provider, string channel, string providerMessageId, string elapsedMs);
+
+    [LoggerMessage(LogLevel.Warning, "Reply {MessageId} (attempt {Attempt}) to {To} not sent by {Provider} on {Channel}, to be retried: {Reason} ({ElapsedMs} ms)")]
+    public static partial void ReplyToRetry(ILogger logger, Guid messageId, int attempt, string to, string provider, string channel, string reason, string elapsedMs);
+
+    [LoggerMessage(LogLevel.Warning, "Reply {MessageId} (attempt {Attempt}) to {To} refused by {Provider} on {Channel}, not retried: {Reason} ({ElapsedMs} ms)")]
+    public static partial void ReplyRefused(ILogger logger, Guid messageId, int attempt, string to, string provider, string channel, string reason, string elapsedMs);
 }
