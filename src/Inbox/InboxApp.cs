@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.RateLimiting;
 using Inbox.Accounts;
 using Inbox.Audit;
 using Inbox.Calendar;
@@ -10,11 +11,10 @@ using Inbox.Ingest;
 using Inbox.Live;
 using Inbox.Observability;
 using Inbox.Outbound;
-using Inbox.Reports;
 using Inbox.Outbound.Senders;
+using Inbox.Reports;
 using Inbox.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,7 +1,7 @@
-using Inbox.Storage;
 using System.Text.RegularExpressions;
 using Inbox.Audit;
 using Inbox.Centers;
+using Inbox.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;

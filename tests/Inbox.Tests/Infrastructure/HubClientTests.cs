@@ -1,6 +1,6 @@
-using Inbox.Client;
 using System.Net;
 using System.Text.Json;
+using Inbox.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,7 +1,7 @@
-using Inbox.Client;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Inbox.Client;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Inbox.Tests.Infrastructure;

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using Inbox.Channels;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Inbox.Tests.Infrastructure;
@@ -174,7 +174,8 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
                 throw;
             }
         },
-    }) { BaseAddress = BaseAddress };
+    })
+    { BaseAddress = BaseAddress };
 
     /// <summary>Posts a JSON body signed with Inbox HMAC, exactly as a provider would.</summary>
     public Task<HttpResponseMessage> PostSignedAsync(string path, string json, string secret, long? timestamp = null) =>

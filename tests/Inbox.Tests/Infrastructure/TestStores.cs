@@ -1,6 +1,6 @@
+using Inbox.Storage;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
-using Inbox.Storage;
 using Npgsql;
 
 namespace Inbox.Tests.Infrastructure;

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using Inbox.Live;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging;
 
 namespace Inbox.Tests.Live;
 

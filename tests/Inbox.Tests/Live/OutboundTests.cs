@@ -90,8 +90,11 @@ public abstract class OutboundTests<TStore> : StoreSuite<TStore> where TStore : 
         Assert.Equal(longText, string.Concat(smsParts.Select(id => provider.Delivered.Single(d => d.Key == id.ToString()).Text)));
         Assert.All(provider.Requests.Where(r => smsKeys.Contains(r.IdempotencyKey!)), r => Assert.Equal("LMS", JsonNode.Parse(r.BodyText)!["type"]!.GetValue<string>()));
 
-        var kakaoBody = JsonSerializer.Serialize(new { user_key = "u-" + Guid.NewGuid().ToString("N")[..12], sender_key = TestServer.NorthKakaoKey,
-            serial_number = Guid.NewGuid().ToString("N"), time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), type = "text", content = "상담 요청합니다" });
+        var kakaoBody = JsonSerializer.Serialize(new
+        {
+            user_key = "u-" + Guid.NewGuid().ToString("N")[..12], sender_key = TestServer.NorthKakaoKey,
+            serial_number = Guid.NewGuid().ToString("N"), time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), type = "text", content = "상담 요청합니다"
+        });
         var kakaoAnswer = await server.PostSignedAsync("/webhooks/kakao/message", kakaoBody, FakeProvider.KakaoSecret);
         var kakao = Guid.Parse((await kakaoAnswer.Content.ReadFromJsonAsync<JsonObject>())!["conversationId"]!.GetValue<string>());
         await server.OutboxEmptyAsync(); // outside working hours the chat gets its automatic reply first

@@ -35,11 +35,11 @@ public abstract class TestChatTests<TStore> where TStore : TestStore
     public async Task A_channel_registered_in_one_line_is_received_queued_answered_through_its_sender_and_named_in_reports()
     {
         await using var server = await TestServer.StartAsync(_store, new Dictionary<string, string?>
-            {
-                ["Centers:0:Addresses:testchat:0"] = NorthWidget,
-                [TestChatDefinition.Outbound] = "recorder",
-                [TestChatDefinition.SecretKey] = Secret,
-            },
+        {
+            ["Centers:0:Addresses:testchat:0"] = NorthWidget,
+            [TestChatDefinition.Outbound] = "recorder",
+            [TestChatDefinition.SecretKey] = Secret,
+        },
             services: s => s.AddChannel(new TestChatDefinition()));
         await using var counselor = await HubUser.CreateAsync(server, "counselor");
         var session = $"session-{Guid.NewGuid():N}";
