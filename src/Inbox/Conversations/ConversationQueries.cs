@@ -1,9 +1,11 @@
 using System.Text;
+using Inbox.Accounts;
 using Inbox.Storage;
 
 namespace Inbox.Conversations;
 
-public sealed record ConversationFilter(string CenterId, string? Status, string? Channel, string? Line, Guid? AssigneeId, bool Unassigned, string? ContactPhone);
+/// <summary>What a list asks for; <paramref name="Viewer"/> bounds it to what they may see (<see cref="Visibility"/>).</summary>
+public sealed record ConversationFilter(Caller Viewer, string? Status, string? Channel, string? Line, Guid? AssigneeId, bool Unassigned, string? ContactPhone);
 
 public sealed record ConversationSummary
 {
@@ -116,7 +118,7 @@ public sealed class ConversationQueries(Database database)
     /// <summary>Most recent activity first, keyset-paged: the cursor is the last row of the previous page.</summary>
     public async Task<Page<ConversationSummary>> ListAsync(ConversationFilter f, int limit, string? cursor, CancellationToken ct)
     {
-        var sql = new StringBuilder(SummarySelect).Append(" WHERE c.center_id = @CenterId");
+        var sql = new StringBuilder(SummarySelect).Append(" WHERE ").Append(Visibility.ConversationSql(f.Viewer, "c"));
         if (f.Status is not null) sql.Append(" AND c.status = @Status");
         if (f.Channel is not null) sql.Append(" AND c.last_inbound_channel = @Channel");
         if (f.Line is not null) sql.Append(" AND c.line = @Line");
@@ -131,7 +133,7 @@ public sealed class ConversationQueries(Database database)
 
         var rows = await s.QueryAsync<ConversationSummary>(sql.ToString(), new
         {
-            f.CenterId, f.Status, f.Channel, f.Line, f.AssigneeId, f.ContactPhone,
+            f.Viewer.CenterId, f.Viewer.AccountId, f.Status, f.Channel, f.Line, f.AssigneeId, f.ContactPhone,
             AfterAt = after?.At, AfterId = after?.Id, Take = limit + 1,
         }, ct);
         if (rows.Count <= limit)
@@ -140,10 +142,12 @@ public sealed class ConversationQueries(Database database)
         return new Page<ConversationSummary>(rows.Take(limit).ToList(), Cursor.Encode(last.LastActivityAt, last.Id));
     }
 
-    public async Task<ConversationDetail?> GetAsync(string centerId, Guid id, CancellationToken ct)
+    /// <summary>The conversation with its messages, if <paramref name="viewer"/> may see it (<see cref="Visibility"/>).</summary>
+    public async Task<ConversationDetail?> GetAsync(Caller viewer, Guid id, CancellationToken ct)
     {
         await using var s = await database.ReadAsync(ct);
-        var conversation = await s.SingleOrDefaultAsync<ConversationSummary>(SummarySelect + " WHERE c.id = @id AND c.center_id = @centerId", new { id, centerId }, ct);
+        var conversation = await s.SingleOrDefaultAsync<ConversationSummary>(
+            SummarySelect + " WHERE c.id = @id AND " + Visibility.ConversationSql(viewer, "c"), new { id, viewer.CenterId, viewer.AccountId }, ct);
         if (conversation is null)
             return null;
         var contact = await s.SingleOrDefaultAsync<ContactRow>(

@@ -110,7 +110,7 @@ public static class ConversationsApi
         try
         {
             page = await queries.ListAsync(
-                new ConversationFilter(caller.CenterId, status, channel, line, assigneeId, unassigned, contactPhone),
+                new ConversationFilter(caller, status, channel, line, assigneeId, unassigned, contactPhone),
                 limit ?? DefaultPageSize, cursor, ct);
         }
         catch (FormatException e)
@@ -128,9 +128,9 @@ public static class ConversationsApi
         Guid id, HttpContext http, ConversationQueries queries, AuditLog audit, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var detail = await queries.GetAsync(caller.CenterId, id, ct);
+        var detail = await queries.GetAsync(caller, id, ct);
         if (detail is null)
-            return TypedResults.NotFound(); // also for another center's conversation: its existence is not disclosed
+            return TypedResults.NotFound(); // also for another center's or a colleague's conversation: its existence is not disclosed
         await audit.WriteAsync([AuditEntry.For(caller, http, AuditActions.ConversationRead, detail.Contact.Id, detail.Conversation.Id)], ct);
         return TypedResults.Ok(ConversationView.From(detail));
     }

@@ -21,12 +21,11 @@ public static class Telemetry
     /// </summary>
     internal static readonly string[] DroppedRequestTags = ["url.query", "url.path", "url.full", "client.address", "network.peer.address"];
 
-    /// <summary>Registers the metrics and traces. Call after the channel senders are registered (they are decorated).</summary>
+    /// <summary>Registers the metrics and traces.</summary>
     public static void AddInboxObservability(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddSingleton<InboxMetrics>();
-        services.Decorate<IChannelSender, MeteredSender>();
 
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
         services.AddOpenTelemetry()
@@ -75,26 +74,5 @@ public static class Telemetry
     {
         foreach (var tag in DroppedRequestTags)
             activity.SetTag(tag, null);
-    }
-}
-
-/// <summary>Counts each send attempt of a channel sender by provider and result; otherwise the sender itself.</summary>
-internal sealed class MeteredSender(IChannelSender inner, InboxMetrics metrics) : IChannelSender
-{
-    public string Channel => inner.Channel;
-
-    public string Name => inner.Name;
-
-    public async Task<SendResult> SendAsync(OutboundMessage message, CancellationToken ct)
-    {
-        SendResult? result = null;
-        try
-        {
-            return result = await inner.SendAsync(message, ct);
-        }
-        finally
-        {
-            metrics.SendAttempted(inner, result);
-        }
     }
 }

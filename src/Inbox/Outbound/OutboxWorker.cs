@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Inbox.Conversations;
 using Inbox.Live;
+using Inbox.Observability;
 using Inbox.Outbound.Senders;
 using Inbox.Privacy;
 using Inbox.Storage;
@@ -13,7 +14,8 @@ namespace Inbox.Outbound;
 /// rescheduled with exponential backoff. Each delivery status change is an event, pushed to counselors.
 /// </summary>
 public sealed class OutboxWorker(
-    Database database, ConversationStore store, SenderSelector senders, OutboxSignal outbox, EventSignal events, TimeProvider clock, ILogger<OutboxWorker> logger)
+    Database database, ConversationStore store, SenderSelector senders, OutboxSignal outbox, EventSignal events, InboxMetrics metrics, TimeProvider clock,
+    ILogger<OutboxWorker> logger)
     : BackgroundService
 {
     public const int MaxAttempts = 8;
@@ -78,10 +80,13 @@ public sealed class OutboxWorker(
 
     private async Task<SendResult> SendAsync(LeasedRow row, CancellationToken ct)
     {
+        IChannelSender? sender = null;
+        SendResult? result = null;
         try
         {
             var meta = JsonDocument.Parse(row.Metadata ?? "{}").RootElement;
-            return await senders.For(row.Channel).SendAsync(new OutboundMessage
+            sender = senders.For(row.Channel);
+            return result = await sender.SendAsync(new OutboundMessage
             {
                 MessageId = row.MessageId,
                 CenterId = row.CenterId,
@@ -95,6 +100,11 @@ public sealed class OutboxWorker(
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             return new SendResult.Retry($"{e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            if (sender is not null)
+                metrics.SendAttempted(sender, result); // a sender that threw counts as an error
         }
     }
 

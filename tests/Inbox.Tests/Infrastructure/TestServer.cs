@@ -83,7 +83,6 @@ public sealed class TestServer : IInboxEndpoint, IAsyncDisposable
             services?.Invoke(builder.Services);
             builder.Logging.AddProvider(logs);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
-            services?.Invoke(builder.Services);
         });
         await InboxApp.InitializeAsync(app);
         await app.StartAsync();

@@ -146,39 +146,33 @@ public abstract class TelemetryTests<TStore> where TStore : TestStore
     private async Task<IReadOnlyList<MetricSnapshot>> CollectUntilAsync(TestServer server, Func<IReadOnlyList<MetricSnapshot>, bool> done)
     {
         var meters = server.Services.GetRequiredService<MeterProvider>();
-        var until = Stopwatch.StartNew();
-        while (true)
+        IReadOnlyList<MetricSnapshot> latest = [];
+        await Eventually.UntilAsync(() =>
         {
-            IReadOnlyList<MetricSnapshot> latest;
             lock (_metrics)
             {
                 _metrics.Clear();
                 meters.ForceFlush();
                 latest = [.. _metrics];
             }
-            if (done(latest))
-                return latest;
-            if (until.Elapsed > Wait)
-                throw new TimeoutException("The metrics never showed it; last seen: " + string.Join("; ", latest.Select(m =>
-                    $"{m.Name}[{string.Join(", ", m.MetricPoints.Select(p => string.Join(",", Tags(p).Select(t => $"{t.Key}={t.Value}"))))}]")));
-            await Task.Delay(50);
-        }
+            return done(latest);
+        }, Eventually.Timeout, () => "the metrics never showed it; last seen: " + string.Join("; ", latest.Select(m =>
+            $"{m.Name}[{string.Join(", ", m.MetricPoints.Select(p => string.Join(",", Tags(p).Select(t => $"{t.Key}={t.Value}"))))}]")));
+        return latest;
     }
 
     private async Task<IReadOnlyList<Activity>> SpansUntilAsync(Func<bool> done)
     {
-        var until = Stopwatch.StartNew();
-        while (true)
+        IReadOnlyList<Activity> spans = [];
+        await Eventually.UntilAsync(() =>
         {
             lock (_spans)
             {
-                if (done())
-                    return [.. _spans];
+                spans = [.. _spans];
+                return done();
             }
-            if (until.Elapsed > Wait)
-                throw new TimeoutException($"The spans never showed it; {_spans.Count} spans: {string.Join(", ", _spans.Select(s => s.DisplayName))}");
-            await Task.Delay(50);
-        }
+        }, Eventually.Timeout, () => $"the spans never showed it; {spans.Count} spans: {string.Join(", ", spans.Select(s => s.DisplayName))}");
+        return spans;
     }
 
     private static IEnumerable<MetricPoint> Points(IReadOnlyList<MetricSnapshot> metrics, string name, (string Key, string Value)[] tags) =>

@@ -277,6 +277,36 @@ public abstract class RedTeamTests<TStore> : StoreSuite<TStore> where TStore : T
         }
     }
 
+    [Fact]
+    public async Task A_counselor_reads_over_REST_only_what_the_hub_shows_them_the_queue_and_their_own()
+    {
+        await using var server = await TestServer.StartAsync(Store);
+        await using var assignee = await HubUser.CreateAsync(server, "counselor");
+        await using var colleague = await HubUser.CreateAsync(server, "counselor");
+        await using var manager = await HubUser.CreateAsync(server, "manager");
+        var taken = await server.SmsAsync(Payloads.RandomMobile().Dashed, "기초연금 상담 부탁드려요");
+        var waiting = await server.SmsAsync(Payloads.RandomMobile().Dashed, "주거급여 문의합니다");
+        await assignee.Hub.InvokeAsync("Claim", taken);
+
+        async Task<List<Guid>> ListAsync(HubUser who, string query = "") =>
+            [.. (await who.Http.GetFromJsonAsync<JsonElement>("/api/conversations?limit=200" + query)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid())];
+
+        // The colleague: the queue, not the assigned conversation — not by id, not in the list, not by asking for its assignee.
+        Assert.Equal(HttpStatusCode.NotFound, (await colleague.Http.GetAsync($"/api/conversations/{taken}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await colleague.Http.GetAsync($"/api/conversations/{waiting}")).StatusCode);
+        var seen = await ListAsync(colleague);
+        Assert.Contains(waiting, seen);
+        Assert.DoesNotContain(taken, seen);
+        Assert.Empty(await ListAsync(colleague, $"&assignee={assignee.AccountId}"));
+        Assert.Equal(0, await server.CountAsync("audit_log", "action = 'conversation.read' AND account_id = @AccountId AND conversation_id = @taken", new { colleague.AccountId, taken }));
+
+        // The assignee and a manager read it.
+        Assert.Equal(HttpStatusCode.OK, (await assignee.Http.GetAsync($"/api/conversations/{taken}")).StatusCode);
+        Assert.Contains(taken, await ListAsync(assignee));
+        Assert.Equal(HttpStatusCode.OK, (await manager.Http.GetAsync($"/api/conversations/{taken}")).StatusCode);
+        Assert.Contains(taken, await ListAsync(manager, $"&assignee={assignee.AccountId}"));
+    }
+
     /// <summary>A well-formed cursor before every conversation (rank 0, due at the epoch).</summary>
     private static string ForgeCursorBefore() =>
         Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"0|0|0|0|0|0|{Guid.Empty:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -23,6 +23,9 @@ public abstract class StoreContractTests<TStore> : StoreSuite<TStore>, IAsyncLif
 {
     private const string North = "north";
     private const string South = "south";
+
+    /// <summary>A manager of the center: the queries show them every conversation of it.</summary>
+    private static Caller ManagerOf(string centerId) => new(Guid.NewGuid(), centerId + "-manager", Roles.Manager, centerId);
     private const string NorthSms = "+8218996808";
     private const string SouthSms = "+8215880000";
     private const string NorthKakao = "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293";
@@ -593,7 +596,7 @@ public abstract class StoreContractTests<TStore> : StoreSuite<TStore>, IAsyncLif
             .Select(e => e.Id)
             .ToList();
 
-        var filter = new ConversationFilter(North, null, null, null, null, false, null);
+        var filter = new ConversationFilter(ManagerOf(North), null, null, null, null, false, null);
         var pages = new List<Page<ConversationSummary>>();
         string? cursor = null;
         do
@@ -642,7 +645,7 @@ public abstract class StoreContractTests<TStore> : StoreSuite<TStore>, IAsyncLif
 
         async Task<IReadOnlyList<Guid>> ListAsync(string? status = null, string? channel = null, string? line = null, Guid? assignee = null, bool unassigned = false, string? phone = null)
         {
-            var page = await H.Queries.ListAsync(new ConversationFilter(North, status, channel, line, assignee, unassigned, phone), 100, null, Ct);
+            var page = await H.Queries.ListAsync(new ConversationFilter(ManagerOf(North), status, channel, line, assignee, unassigned, phone), 100, null, Ct);
             Assert.Null(page.NextCursor);
             return [.. page.Items.Select(i => i.Id).Order()];
         }
@@ -665,7 +668,7 @@ public abstract class StoreContractTests<TStore> : StoreSuite<TStore>, IAsyncLif
         Assert.Empty(await ListAsync(phone: NewResidentPhone()));
         Assert.Equal(Set(d), await ListAsync(status: ConversationStatus.Open, line: Line.Text24, unassigned: true));
 
-        var summary = (await H.Queries.ListAsync(new ConversationFilter(North, null, null, null, null, false, phoneD), 10, null, Ct)).Items.Single();
+        var summary = (await H.Queries.ListAsync(new ConversationFilter(ManagerOf(North), null, null, null, null, false, phoneD), 10, null, Ct)).Items.Single();
         Assert.Equal((Channel.Phone, Channel.Sms, Line.Text24, ConversationStatus.Open, "normal", phoneD),
             (summary.Channel, summary.OriginChannel, summary.Line, summary.Status, summary.Priority, summary.ContactPhone));
         Assert.Null(summary.AssigneeId);
@@ -687,24 +690,24 @@ public abstract class StoreContractTests<TStore> : StoreSuite<TStore>, IAsyncLif
             await ConversationOfAsync(Sms(NewResidentPhone(), center: South)),
         };
 
-        var northPage = await H.Queries.ListAsync(new ConversationFilter(North, null, null, null, null, false, null), 100, null, Ct);
-        var southPage = await H.Queries.ListAsync(new ConversationFilter(South, null, null, null, null, false, null), 100, null, Ct);
+        var northPage = await H.Queries.ListAsync(new ConversationFilter(ManagerOf(North), null, null, null, null, false, null), 100, null, Ct);
+        var southPage = await H.Queries.ListAsync(new ConversationFilter(ManagerOf(South), null, null, null, null, false, null), 100, null, Ct);
         Assert.Equal(north.Order(), northPage.Items.Select(c => c.Id).Order());
         Assert.Equal(south.Order(), southPage.Items.Select(c => c.Id).Order());
-        Assert.Empty((await H.Queries.ListAsync(new ConversationFilter("east", null, null, null, null, false, null), 100, null, Ct)).Items);
+        Assert.Empty((await H.Queries.ListAsync(new ConversationFilter(ManagerOf("east"), null, null, null, null, false, null), 100, null, Ct)).Items);
 
         // The same number asked for in one center finds only that center's resident.
-        var byPhone = await H.Queries.ListAsync(new ConversationFilter(North, null, null, null, null, false, shared), 100, null, Ct);
+        var byPhone = await H.Queries.ListAsync(new ConversationFilter(ManagerOf(North), null, null, null, null, false, shared), 100, null, Ct);
         Assert.Equal(north[0], Assert.Single(byPhone.Items).Id);
 
         foreach (var id in south)
         {
-            Assert.Null(await H.Queries.GetAsync(North, id, Ct));
-            Assert.Equal(id, (await H.Queries.GetAsync(South, id, Ct))!.Conversation.Id);
+            Assert.Null(await H.Queries.GetAsync(ManagerOf(North), id, Ct));
+            Assert.Equal(id, (await H.Queries.GetAsync(ManagerOf(South), id, Ct))!.Conversation.Id);
         }
         foreach (var id in north)
-            Assert.Null(await H.Queries.GetAsync(South, id, Ct));
-        Assert.Null(await H.Queries.GetAsync(North, Guid.CreateVersion7(), Ct));
+            Assert.Null(await H.Queries.GetAsync(ManagerOf(South), id, Ct));
+        Assert.Null(await H.Queries.GetAsync(ManagerOf(North), Guid.CreateVersion7(), Ct));
     }
 
     [Fact]
@@ -741,7 +744,7 @@ public abstract class StoreContractTests<TStore> : StoreSuite<TStore>, IAsyncLif
         Assert.All(new[] { text, mms, call }, r => Assert.Equal(IngestOutcome.Stored, r.Outcome));
         var id = text.ConversationId!.Value;
 
-        var detail = await H.Queries.GetAsync(North, id, Ct);
+        var detail = await H.Queries.GetAsync(ManagerOf(North), id, Ct);
 
         Assert.NotNull(detail);
         var conversation = detail.Conversation;
