@@ -1,3 +1,4 @@
+#:sdk Microsoft.NET.Sdk.Web
 #:project ../src/Inbox/Inbox.csproj
 #:property PublishAot=false
 

@@ -1,3 +1,4 @@
+#:sdk Microsoft.NET.Sdk.Web
 #:project ../src/Inbox/Inbox.csproj
 #:property PublishAot=false
 
@@ -40,7 +41,9 @@ foreach (var (name, days) in new (string, DateOnly[])[]
     {
         ["ConnectionStrings:Inbox"] = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder.FullName, "inbox.db") }.ToString(),
     }).Build();
+#pragma warning disable ASP0000 // a script with no host: this provider is the only one
     await using var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddInboxStorage(configuration, folder.FullName).BuildServiceProvider();
+#pragma warning restore ASP0000
     var database = services.GetRequiredService<Database>();
     await services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
     await using (var s = await database.BeginAsync(CancellationToken.None))

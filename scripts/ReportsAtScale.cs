@@ -1,3 +1,4 @@
+#:sdk Microsoft.NET.Sdk.Web
 #:project ../src/Inbox/Inbox.csproj
 #:property PublishAot=false
 
@@ -22,6 +23,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Inbox;
 using Inbox.Calendar;
+using Inbox.Channels;
 using Inbox.Conversations;
 using Inbox.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -194,6 +196,8 @@ internal static class Seeder
     /// <summary>The center's year: when residents write, how fast counselors answer, and what each conversation leaves behind.</summary>
     private sealed class World(BusinessCalendar calendar, LineOptions lines, Random random, int year)
     {
+        private static readonly ChannelRegistry Lines = new(BuiltInChannels.All);
+
         private static readonly double[] HourWeights = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 3, 6, 12, 14, 13, 9, 11, 13, 12, 10, 8, 5, 4, 3.5, 3, 2.5, 1.5];
 
         public DateTimeOffset Start { get; } = Local(new DateTime(year, 1, 1));
@@ -226,7 +230,7 @@ internal static class Seeder
         {
             var roll = random.NextDouble();
             var channel = roll < 0.45 ? Channel.Sms : roll < 0.8 ? Channel.Kakao : Channel.Phone;
-            var line = Line.ForChannel(channel);
+            var line = Lines.Get(channel).Line;
             var counselor = counselors[Math.Min(counselors.Length - 1, (int)(counselors.Length * Math.Pow(random.NextDouble(), 1.3)))];
             var category = Categories[Pick(Categories.Select(c => c.Weight).ToArray())].Category;
             var contactId = ContactId(contact);
@@ -269,7 +273,7 @@ internal static class Seeder
                 }
                 else
                 {
-                    var due = CalendarService.Due(calendar, Deadlines.Callback, arrival, lines);
+                    var due = CalendarService.Due(calendar, Deadlines.Callback, arrival, lines).DueAt;
                     Ledger("callback_requested", arrival, reason: "missed_call", due: due);
                     var call = Answer(arrival, medianMinutes: 20, slowChance: 0.08);
                     Message("out", "transcript", call, "[통화 녹취] 전화 드렸습니다", counselor, $"seed-callback-{index}",
@@ -293,8 +297,8 @@ internal static class Seeder
                     Message("in", "text", inbound, ResidentTexts[random.Next(ResidentTexts.Length)], null, $"seed-{index}-{r}");
                     Ledger("message_in", inbound);
                     var reason = r == 0 ? "first_response" : "next_response";
-                    var due = line == Line.Live && r > 0 && calendar.IsOpen(inbound) ? calendar.AddBusinessTime(inbound, TimeSpan.FromMinutes(lines.Live.FirstResponseMinutes))
-                        : CalendarService.Due(calendar, line, inbound, lines);
+                    var due = line == Line.Live && r > 0 && calendar.IsOpen(inbound) ? calendar.AddBusinessTime(inbound, TimeSpan.FromMinutes(lines.Live.FirstResponseMinutes)).DueAt
+                        : CalendarService.Due(calendar, line, inbound, lines).DueAt;
                     if (line == Line.Text24)
                     {
                         Message("out", "text", inbound, "[복지콜센터] 문의가 접수되었습니다.", null, metadata: """{"automatic":"acknowledgement"}""");
@@ -360,7 +364,7 @@ internal static class Seeder
             var minutes = medianMinutes * Math.Exp(0.8 * Gaussian());
             if (random.NextDouble() < slowChance)
                 minutes += 60 * (3 + random.Next(12));
-            return calendar.AddBusinessTime(from, TimeSpan.FromMinutes(Math.Max(0.2, minutes)));
+            return calendar.AddBusinessTime(from, TimeSpan.FromMinutes(Math.Max(0.2, minutes))).DueAt;
         }
 
         private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
