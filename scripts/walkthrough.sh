@@ -103,7 +103,7 @@ walk() {
     fi
     expect "$work/client.log" "^<< MessageAdded \[[0-9]+\] $conversation in sms text : 기초수급 신청하려면 주민센터 꼭 가야되나요\?"
     if [ "$pass" = "empty database" ]; then # the automatic acknowledgement, once until a counselor answers
-        expect "$work/client.log" "^<< MessageAdded \[[0-9]+\] $conversation out sms text queued: "
+        expect "$work/client.log" "^<< MessageAdded \[[0-9]+\] $conversation out sms text (queued|delivered): "
     fi
 
     step "$pass: queue"
@@ -120,7 +120,7 @@ walk() {
     expect "$work/client.log" "^queued 1 part\(s\): message [0-9a-f-]{36}"
     local message
     message=$(tail -n +"$((marks[$work/client.log] + 1))" "$work/client.log" | sed -n 's/^queued 1 part(s): message \([0-9a-f-]*\).*/\1/p' | head -n 1)
-    expect "$work/client.log" "^<< MessageAdded \[[0-9]+\] $conversation out sms text queued: 안녕하세요, 복지로에서도"
+    expect "$work/client.log" "^<< MessageAdded \[[0-9]+\] $conversation out sms text (queued|delivered): 안녕하세요, 복지로에서도"
     expect "$work/client.log" "^<< MessageUpdated \[[0-9]+\] message $message is delivered"
 
     step "$pass: quit"
