@@ -415,12 +415,6 @@ public sealed class ConversationService(
         return state is not null && Visibility.OfConversation(state.CenterId, state.AssigneeId).Includes(caller) ? state : null;
     }
 
-    private async Task CommitAsync(DbSession s, CancellationToken ct)
-    {
-        await s.CommitAsync(ct);
-        events.Ring();
-    }
-
     /// <summary>A reply's or a note's text as it is stored (and sent): registration numbers masked.</summary>
     private static string CheckBody(string? body)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Inbox.Outbound;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
