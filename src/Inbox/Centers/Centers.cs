@@ -75,7 +75,12 @@ public sealed class CenterDirectory
                 [Channel.Sms] = sms, [Channel.Kakao] = kakao, [Channel.Phone] = phone,
             };
             foreach (var (channel, list) in o.Addresses)
-                addresses[channel] = [.. addresses.GetValueOrDefault(channel) ?? [], .. list.Select(a => a.Trim()).Where(a => a.Length > 0)];
+            {
+                // A built-in channel's numbers are normalized under their own key; taken as written here they would never match.
+                if (addresses.ContainsKey(channel))
+                    throw new InvalidOperationException($"{where}:Addresses:{channel} is not read: the {channel} channel's addresses go under {where}:{BuiltInKey(channel)}.");
+                addresses[channel] = [.. list.Select(a => a.Trim()).Where(a => a.Length > 0)];
+            }
             var center = new Center(
                 o.Id,
                 string.IsNullOrWhiteSpace(o.Name) ? o.Id : o.Name,
@@ -102,6 +107,9 @@ public sealed class CenterDirectory
     public Center Default => _byId.Values.First();
 
     public Center? Find(string id) => _byId.GetValueOrDefault(id);
+
+    private static string BuiltInKey(string channel) =>
+        channel == Channel.Sms ? nameof(CenterOptions.SmsNumbers) : channel == Channel.Kakao ? nameof(CenterOptions.KakaoSenderKeys) : nameof(CenterOptions.PhoneNumbers);
 
     /// <summary>The center that owns <paramref name="address"/> (E.164 number, Kakao sender key, …) on <paramref name="channel"/>.</summary>
     public Center? FindByAddress(string channel, string address) => _byAddress.GetValueOrDefault((channel, address));

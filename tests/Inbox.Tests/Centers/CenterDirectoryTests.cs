@@ -55,4 +55,22 @@ public sealed class CenterDirectoryTests
         var error = Assert.Throws<InvalidOperationException>(() => new CenterDirectory([new CenterOptions { Id = "a", PhoneNumbers = ["12"] }]));
         Assert.Contains("Centers:0:PhoneNumbers:0", error.Message);
     }
+
+    [Fact]
+    public void Routes_another_channels_addresses_and_refuses_a_built_in_channel_under_addresses()
+    {
+        var directory = new CenterDirectory(
+        [
+            new CenterOptions { Id = "north", Addresses = new() { ["webchat"] = [" widget-north "] } },
+            new CenterOptions { Id = "south", Addresses = new() { ["webchat"] = ["widget-south"] } },
+        ]);
+        Assert.Equal("north", directory.FindByAddress("webchat", "widget-north")?.Id);
+        Assert.Equal(["widget-south"], directory.Find("south")!.AddressesOn("webchat"));
+
+        // Written under Addresses, an SMS number would be taken as written and never match a normalized sender.
+        var error = Assert.Throws<InvalidOperationException>(() => new CenterDirectory(
+            [new CenterOptions { Id = "a", Addresses = new() { ["sms"] = ["1899-6808"] } }]));
+        Assert.Contains("Centers:0:Addresses:sms is not read", error.Message);
+        Assert.Contains("Centers:0:SmsNumbers", error.Message);
+    }
 }
